@@ -1,0 +1,163 @@
+package llgate
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable state. Both engines (package sqlite, package postgres)
+// implement it with the same semantics, proven by package storetest.
+//
+// Update runs fn in a read-write transaction and commits when fn returns nil;
+// the commit is durable before Update returns. Every read made inside Update
+// locks what it read until the commit (SELECT ... FOR UPDATE on PostgreSQL, a
+// single immediate writer on SQLite), so a closure that reads, checks, then
+// writes never loses an update. View runs fn in a read-only transaction.
+// A Tx must not be used after its closure returns.
+type Store interface {
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	View(ctx context.Context, fn func(tx Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is the set of operations available inside a transaction. Methods return
+// ErrNotFound when a row is missing and ErrConflict when a unique key is taken.
+type Tx interface {
+	// Merchants.
+	InsertMerchant(ctx context.Context, m *Merchant) error              // ErrConflict
+	UpdateMerchant(ctx context.Context, m *Merchant) error              // ErrNotFound
+	Merchant(ctx context.Context, oidPartner string) (*Merchant, error) // ErrNotFound
+	Merchants(ctx context.Context) ([]*Merchant, error)                 // ordered by oid_partner
+
+	// Settings: small named values (clock offset, sealed platform key, ...).
+	Setting(ctx context.Context, key string) ([]byte, error)                   // ErrNotFound
+	PutSetting(ctx context.Context, key string, value []byte) error            // upsert
+	InsertSetting(ctx context.Context, key string, value []byte) (bool, error) // false if present
+
+	// Data keys of the vault, wrapped by the master key.
+	DataKeys(ctx context.Context, owner string) ([]DataKey, error) // ordered by version
+	InsertDataKey(ctx context.Context, k DataKey) (bool, error)    // false if (owner, version) exists
+
+	// Request log (sandbox diagnostics behind /admin/requests).
+	InsertRequestLog(ctx context.Context, e *RequestLogEntry) error
+	RequestLog(ctx context.Context, oidPartner string, limit int) ([]*RequestLogEntry, error) // newest first; "" = all
+	PruneRequestLog(ctx context.Context, before time.Time) (int64, error)
+
+	// SMS outbox (sandbox inbox behind /admin/sms).
+	InsertSMS(ctx context.Context, m *SMSMessage) error
+	SMSMessages(ctx context.Context, mobileFP string, limit int) ([]*SMSMessage, error) // newest first
+
+	// Notifications: the durable outbox and its attempts.
+	InsertNotification(ctx context.Context, n *Notification) error
+	Notification(ctx context.Context, id string) (*Notification, error) // ErrNotFound
+	UpdateNotification(ctx context.Context, n *Notification) error      // ErrNotFound
+	Notifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
+	// ClaimNotifications leases up to limit notifications that are pending
+	// with NextAttemptAt <= now and no live lease (LeaseUntil <= now), setting
+	// LeaseUntil = leaseUntil. On PostgreSQL concurrent claimers never receive
+	// the same row (FOR UPDATE SKIP LOCKED).
+	ClaimNotifications(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Notification, error)
+	InsertAttempt(ctx context.Context, a *Attempt) error
+	Attempts(ctx context.Context, notificationID string) ([]*Attempt, error) // oldest first
+	// NotificationBacklog counts pending notifications and returns the
+	// earliest NextAttemptAt among them (zero time when none).
+	NotificationBacklog(ctx context.Context) (int64, time.Time, error)
+
+	// Reports (sealed files).
+	PutReport(ctx context.Context, r *Report) error                    // upsert by Name
+	Reports(ctx context.Context, oidPartner string) ([]*Report, error) // by name; Content not loaded
+	Report(ctx context.Context, name string) (*Report, error)          // ErrNotFound
+
+	// Reset deletes a merchant's data (everything but the merchant row), or,
+	// with oidPartner "", every merchant and all their data. Settings and data
+	// keys stay.
+	Reset(ctx context.Context, oidPartner string) error
+}
+
+// DataKey is a vault data key wrapped by the master key.
+type DataKey struct {
+	Owner     string
+	Version   int
+	Wrapped   []byte
+	CreatedAt time.Time
+}
+
+// RequestLogEntry records one merchant API request for the sandbox request
+// log. Reason is masked before it is stored.
+type RequestLogEntry struct {
+	ID         int64 // assigned by the store
+	At         time.Time
+	Path       string
+	OidPartner string
+	RetCode    string
+	Reason     string
+}
+
+// SMSMessage is one text sent to a phone. MobileFP is the keyed fingerprint
+// of the phone number; Sealed holds the phone, code and text, encrypted.
+type SMSMessage struct {
+	ID         string
+	OidPartner string
+	MobileFP   string
+	Sealed     []byte
+	SentAt     time.Time
+}
+
+// Notification states.
+const (
+	NotifyPending   = "pending"
+	NotifyDelivered = "delivered"
+	NotifyFailed    = "failed"
+)
+
+// Notification kinds.
+const (
+	NotifyPayment = "payment"
+	NotifyRefund  = "refund"
+)
+
+// Notification is one asynchronous notification in the outbox. Body is the
+// signed JSON, sealed by the vault; it is signed once and sent byte-identical
+// on every attempt.
+type Notification struct {
+	ID            string
+	OidPartner    string
+	Kind          string
+	NoOrder       string
+	NoRefund      string
+	URL           string
+	Body          []byte // sealed
+	Status        string
+	AttemptCount  int
+	NextAttemptAt time.Time
+	LeaseUntil    time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// NotificationFilter selects notifications; empty fields match anything.
+type NotificationFilter struct {
+	OidPartner string
+	NoOrder    string
+	NoRefund   string
+	Limit      int // 0 = no limit
+}
+
+// Attempt is one delivery attempt of a notification.
+type Attempt struct {
+	NotificationID string
+	At             time.Time
+	HTTPStatus     int // 0 when no HTTP answer came
+	LatencyMS      int64
+	Answer         string // first bytes of the answer, or the transport error
+}
+
+// Report is a generated transaction report file. Content is sealed.
+type Report struct {
+	Name       string
+	OidPartner string
+	Size       int64 // plaintext size
+	Content    []byte
+	CreatedAt  time.Time
+}
