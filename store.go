@@ -9,11 +9,19 @@ import (
 // implement it with the same semantics, proven by package storetest.
 //
 // Update runs fn in a read-write transaction and commits when fn returns nil;
-// the commit is durable before Update returns. Every read made inside Update
-// locks what it read until the commit (SELECT ... FOR UPDATE on PostgreSQL, a
-// single immediate writer on SQLite), so a closure that reads, checks, then
-// writes never loses an update. View runs fn in a read-only transaction.
-// A Tx must not be used after its closure returns.
+// the commit is durable before Update returns. Reads of rows that may be
+// written (merchants, settings, notifications, reports) lock what they read
+// until the commit (SELECT ... FOR UPDATE on PostgreSQL, a single immediate
+// writer on SQLite), so a closure that reads, checks, then writes never loses
+// an update. A lock needs a row: create-if-absent goes through the Insert*
+// methods, which report ErrConflict (or false) and leave the transaction
+// usable. Append-only reads (logs, SMS, attempts, counts) take no lock.
+//
+// On PostgreSQL, Update may run fn again after a deadlock or serialization
+// failure: fn must have no effect outside the transaction. Never call the
+// vault or start another transaction inside fn (SQLite has one writer).
+// View runs fn in a read-only transaction over one snapshot. A Tx must not be
+// used after its closure returns.
 type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	View(ctx context.Context, fn func(tx Tx) error) error

@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/llgate/llgate"
+)
+
+// defaultLimit is the page size of the request log and the SMS inbox when
+// the caller asks for none.
+const defaultLimit = 100
+
+// The request log and the SMS outbox are append-only, so their reads take no
+// row locks even inside Update: there is no later write for a lock to order.
+
+// InsertRequestLog appends e and sets e.ID.
+func (t *Tx) InsertRequestLog(ctx context.Context, e *llgate.RequestLogEntry) error {
+	if !t.writable {
+		return errReadOnly
+	}
+	// RETURNING, not LastInsertId, which PostgreSQL does not have.
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO request_log (logged_at, path, oid_partner, ret_code, reason)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		ms(e.At), e.Path, e.OidPartner, e.RetCode, e.Reason).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("insert request log: %w", t.mapErr(err))
+	}
+	return nil
+}
+
+// RequestLog returns up to limit entries (100 when limit <= 0), newest
+// first, of one merchant or, with oidPartner "", of all.
+func (t *Tx) RequestLog(ctx context.Context, oidPartner string, limit int) ([]*llgate.RequestLogEntry, error) {
+	q := `SELECT id, logged_at, path, oid_partner, ret_code, reason FROM request_log`
+	args := []any{limitOr(limit, defaultLimit)}
+	if oidPartner != "" {
+		q += ` WHERE oid_partner = $2`
+		args = append(args, oidPartner)
+	}
+	q += ` ORDER BY id DESC LIMIT $1`
+	return queryAll(ctx, t, func(s scanner) (*llgate.RequestLogEntry, error) {
+		var (
+			e  llgate.RequestLogEntry
+			at int64
+		)
+		err := s.Scan(&e.ID, &at, &e.Path, &e.OidPartner, &e.RetCode, &e.Reason)
+		e.At = fromMS(at)
+		return &e, err
+	}, q, args...)
+}
+
+// PruneRequestLog deletes the entries logged before before.
+func (t *Tx) PruneRequestLog(ctx context.Context, before time.Time) (int64, error) {
+	n, err := t.exec(ctx, `DELETE FROM request_log WHERE logged_at < $1`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune request log: %w", err)
+	}
+	return n, nil
+}
+
+// InsertSMS appends m; ErrConflict if m.ID is taken.
+func (t *Tx) InsertSMS(ctx context.Context, m *llgate.SMSMessage) error {
+	n, err := t.exec(ctx, `INSERT INTO sms_messages (id, oid_partner, mobile_fp, sealed, sent_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		m.ID, m.OidPartner, m.MobileFP, blob(m.Sealed), ms(m.SentAt))
+	if err != nil {
+		return fmt.Errorf("insert sms %s: %w", m.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sms %s: %w", m.ID, llgate.ErrConflict)
+	}
+	return nil
+}
+
+// SMSMessages returns up to limit messages (100 when limit <= 0), newest
+// first, sent to one phone fingerprint or, with mobileFP "", to any.
+// Messages sent in the same millisecond come newest-inserted first.
+func (t *Tx) SMSMessages(ctx context.Context, mobileFP string, limit int) ([]*llgate.SMSMessage, error) {
+	q := `SELECT id, oid_partner, mobile_fp, sealed, sent_at FROM sms_messages`
+	args := []any{limitOr(limit, defaultLimit)}
+	if mobileFP != "" {
+		q += ` WHERE mobile_fp = $2`
+		args = append(args, mobileFP)
+	}
+	q += ` ORDER BY sent_at DESC, seq DESC LIMIT $1`
+	return queryAll(ctx, t, func(s scanner) (*llgate.SMSMessage, error) {
+		var (
+			m    llgate.SMSMessage
+			sent int64
+		)
+		err := s.Scan(&m.ID, &m.OidPartner, &m.MobileFP, &m.Sealed, &sent)
+		m.Sealed, m.SentAt = blob(m.Sealed), fromMS(sent)
+		return &m, err
+	}, q, args...)
+}

@@ -1,0 +1,41 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+)
+
+// merchantTables are the tables whose rows belong to a merchant through an
+// oid_partner column, in the order Reset empties them (children before
+// parents). A migration that adds such a table adds it here. Rows that hang
+// off these without an oid_partner of their own (notification_attempts) go
+// with them by ON DELETE CASCADE.
+var merchantTables = []string{
+	"request_log",
+	"sms_messages",
+	"notifications",
+	"reports",
+}
+
+// Reset deletes one merchant's data but keeps the merchant; with oidPartner
+// "" it deletes every merchant and all their data. Settings and data keys
+// stay.
+func (t *Tx) Reset(ctx context.Context, oidPartner string) error {
+	for _, table := range merchantTables {
+		var err error
+		if oidPartner == "" {
+			_, err = t.exec(ctx, `DELETE FROM `+table)
+		} else {
+			_, err = t.exec(ctx, `DELETE FROM `+table+` WHERE oid_partner = $1`, oidPartner)
+		}
+		if err != nil {
+			return fmt.Errorf("reset %s: %w", table, err)
+		}
+	}
+	if oidPartner == "" {
+		if _, err := t.exec(ctx, `DELETE FROM merchants`); err != nil {
+			return fmt.Errorf("reset merchants: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+// Package sqlstore implements llgate.Store over database/sql once for both
+// engines. Every query is written with $N placeholders, which PostgreSQL and
+// modernc.org/sqlite both bind by number, so the SQL text is shared; what
+// differs between the engines (row locks, error codes, the schema) is a
+// Dialect supplied by package sqlite or package postgres.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"time"
+
+	"github.com/llgate/llgate"
+)
+
+// Dialect is what one engine tells the shared code.
+type Dialect struct {
+	// LockSuffix is appended, inside Update only, to every SELECT of rows
+	// the transaction may write: " FOR UPDATE" on PostgreSQL, whose READ
+	// COMMITTED would otherwise lose updates; "" on SQLite, whose single
+	// immediate writer already excludes every other writer.
+	LockSuffix string
+	// ClaimSuffix is appended to the SELECT that picks notifications to
+	// lease, so that concurrent claimers pass over each other's rows
+	// (" FOR UPDATE SKIP LOCKED" on PostgreSQL).
+	ClaimSuffix string
+
+	// UpdateTx and ViewTx are the options of the two kinds of transaction.
+	UpdateTx, ViewTx sql.TxOptions
+
+	// MigrationLock, when set, is executed first in the migration
+	// transaction so that processes starting together migrate one at a time.
+	MigrationLock string
+	// Migrations holds the numbered schema files (0001_init.sql, ...).
+	Migrations fs.FS
+
+	// IsUniqueViolation reports whether err is a unique-key violation.
+	IsUniqueViolation func(error) bool
+	// IsRetryable reports whether a transaction that failed with err may
+	// simply be run again (serialization failure, deadlock). Nil: never.
+	IsRetryable func(error) bool
+}
+
+// maxAttempts bounds how often Update runs a closure whose transaction the
+// database aborted for a retryable reason.
+const maxAttempts = 5
+
+// DB is an llgate.Store on one engine.
+type DB struct {
+	write *sql.DB // Update
+	read  *sql.DB // View; may be write
+	d     Dialect
+}
+
+var _ llgate.Store = (*DB)(nil)
+
+// New returns a store that runs Update on write and View on read (which may be
+// the same pool). It does not migrate; call Migrate.
+func New(write, read *sql.DB, d Dialect) *DB {
+	return &DB{write: write, read: read, d: d}
+}
+
+// Update runs fn in a read-write transaction and commits if fn returns nil.
+// When the database aborts the transaction for a retryable reason (deadlock,
+// serialization failure), fn runs again, so fn must not have effects outside
+// the transaction that cannot be repeated.
+func (db *DB) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.run(ctx, db.write, db.d.UpdateTx, true, fn)
+		if err == nil || attempt == maxAttempts ||
+			db.d.IsRetryable == nil || !db.d.IsRetryable(err) {
+			return err
+		}
+		// A short random pause, so that two transactions that deadlocked
+		// do not meet again at once.
+		t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt) * int64(5*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(tx llgate.Tx) error) error {
+	return db.run(ctx, db.read, db.d.ViewTx, false, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts sql.TxOptions, writable bool, fn func(tx llgate.Tx) error) error {
+	stx, err := pool.BeginTx(ctx, &opts)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	// Rolls back when fn fails or panics; a no-op after Commit.
+	defer stx.Rollback()
+
+	t := &Tx{tx: stx, d: &db.d, writable: writable}
+	if writable {
+		t.lock = db.d.LockSuffix
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that both pools answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	if db.read != db.write {
+		return db.read.PingContext(ctx)
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}

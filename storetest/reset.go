@@ -1,0 +1,153 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/llgate/llgate"
+)
+
+// fillMerchant gives a merchant one row of every kind of data.
+func fillMerchant(t *testing.T, s llgate.Store, oid string) {
+	t.Helper()
+	ctx := t.Context()
+	update(t, s, func(tx llgate.Tx) error {
+		if err := mustMerchant(ctx, tx, oid); err != nil {
+			return err
+		}
+		if err := tx.InsertRequestLog(ctx, &llgate.RequestLogEntry{At: at(0), Path: "/p", OidPartner: oid}); err != nil {
+			return err
+		}
+		if err := tx.InsertSMS(ctx, &llgate.SMSMessage{ID: "sms-" + oid, OidPartner: oid, MobileFP: "fp-" + oid, SentAt: at(0)}); err != nil {
+			return err
+		}
+		if err := tx.InsertNotification(ctx, newNotification("n-"+oid, oid, "order")); err != nil {
+			return err
+		}
+		if err := tx.InsertAttempt(ctx, &llgate.Attempt{NotificationID: "n-" + oid, At: at(0)}); err != nil {
+			return err
+		}
+		return tx.PutReport(ctx, &llgate.Report{Name: oid + ".txt", OidPartner: oid, CreatedAt: at(0)})
+	})
+}
+
+// counts is how many rows of each kind a merchant has.
+type counts struct {
+	Merchant, RequestLog, SMS, Notifications, Attempts, Reports int
+}
+
+func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
+	t.Helper()
+	ctx := t.Context()
+	var c counts
+	view(t, s, func(tx llgate.Tx) error {
+		ms, err := tx.Merchants(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.OidPartner == oid {
+				c.Merchant++
+			}
+		}
+		rl, err := tx.RequestLog(ctx, oid, 0)
+		if err != nil {
+			return err
+		}
+		c.RequestLog = len(rl)
+		sms, err := tx.SMSMessages(ctx, "fp-"+oid, 0)
+		if err != nil {
+			return err
+		}
+		c.SMS = len(sms)
+		ns, err := tx.Notifications(ctx, llgate.NotificationFilter{OidPartner: oid})
+		if err != nil {
+			return err
+		}
+		c.Notifications = len(ns)
+		as, err := tx.Attempts(ctx, "n-"+oid)
+		if err != nil {
+			return err
+		}
+		c.Attempts = len(as)
+		rs, err := tx.Reports(ctx, oid)
+		if err != nil {
+			return err
+		}
+		c.Reports = len(rs)
+		return nil
+	})
+	return c
+}
+
+// checkKept checks that the setting and the data key fillSettings made are
+// still there.
+func checkKept(t *testing.T, s llgate.Store) {
+	t.Helper()
+	ctx := t.Context()
+	view(t, s, func(tx llgate.Tx) error {
+		if _, err := tx.Setting(ctx, "kept"); err != nil {
+			t.Errorf("setting: %v", err)
+		}
+		ks, err := tx.DataKeys(ctx, "vault")
+		if err != nil {
+			return err
+		}
+		if len(ks) != 1 {
+			t.Errorf("data keys: got %d, want 1", len(ks))
+		}
+		return nil
+	})
+}
+
+// fillSettings stores a setting and a data key, which Reset keeps.
+func fillSettings(t *testing.T, s llgate.Store) {
+	t.Helper()
+	update(t, s, func(tx llgate.Tx) error {
+		if err := tx.PutSetting(t.Context(), "kept", []byte("v")); err != nil {
+			return err
+		}
+		_, err := tx.InsertDataKey(t.Context(), llgate.DataKey{Owner: "vault", Version: 1, Wrapped: []byte("k"), CreatedAt: at(0)})
+		return err
+	})
+}
+
+func testReset(t *testing.T, open Opener) {
+	full := counts{1, 1, 1, 1, 1, 1}
+
+	t.Run("Merchant", func(t *testing.T) {
+		s := parallel(t, open)
+		fillSettings(t, s)
+		fillMerchant(t, s, oidA)
+		fillMerchant(t, s, oidB)
+		if got := countMerchant(t, s, oidA); got != full {
+			t.Fatalf("before reset: got %+v, want %+v", got, full)
+		}
+		update(t, s, func(tx llgate.Tx) error { return tx.Reset(t.Context(), oidA) })
+		if got, want := countMerchant(t, s, oidA), (counts{Merchant: 1}); got != want {
+			t.Errorf("oidA: got %+v, want %+v", got, want)
+		}
+		if got := countMerchant(t, s, oidB); got != full {
+			t.Errorf("oidB: got %+v, want %+v", got, full)
+		}
+		checkKept(t, s)
+	})
+
+	t.Run("All", func(t *testing.T) {
+		s := parallel(t, open)
+		fillSettings(t, s)
+		fillMerchant(t, s, oidA)
+		fillMerchant(t, s, oidB)
+		update(t, s, func(tx llgate.Tx) error { return tx.Reset(t.Context(), "") })
+		for _, oid := range []string{oidA, oidB} {
+			if got, want := countMerchant(t, s, oid), (counts{}); got != want {
+				t.Errorf("%s: got %+v, want %+v", oid, got, want)
+			}
+		}
+		checkKept(t, s)
+		// The store is usable again, IDs included.
+		fillMerchant(t, s, oidA)
+		if got := countMerchant(t, s, oidA); got != full {
+			t.Errorf("refilled: got %+v, want %+v", got, full)
+		}
+	})
+}

@@ -1,0 +1,68 @@
+// Package storetest is the conformance suite of llgate.Store. Every engine
+// runs the same tests against a real database:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) })
+//	}
+//
+// Each subtest opens its own fresh store and runs in parallel with the others.
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/llgate/llgate"
+)
+
+// Opener returns a fresh, empty store that is closed when tb ends.
+type Opener = func(tb testing.TB) llgate.Store
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	t.Run("Merchant", func(t *testing.T) { testMerchant(t, open) })
+	t.Run("Setting", func(t *testing.T) { testSetting(t, open) })
+	t.Run("DataKey", func(t *testing.T) { testDataKey(t, open) })
+	t.Run("RequestLog", func(t *testing.T) { testRequestLog(t, open) })
+	t.Run("SMS", func(t *testing.T) { testSMS(t, open) })
+	t.Run("Notification", func(t *testing.T) { testNotification(t, open) })
+	t.Run("Report", func(t *testing.T) { testReport(t, open) })
+	t.Run("Reset", func(t *testing.T) { testReset(t, open) })
+	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
+	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+}
+
+// parallel marks t parallel and opens its store.
+func parallel(t *testing.T, open Opener) llgate.Store {
+	t.Helper()
+	t.Parallel()
+	return open(t)
+}
+
+// update runs fn in s.Update and fails the test on error.
+func update(t testing.TB, s llgate.Store, fn func(tx llgate.Tx) error) {
+	t.Helper()
+	if err := s.Update(t.Context(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+// view runs fn in s.View and fails the test on error.
+func view(t testing.TB, s llgate.Store, fn func(tx llgate.Tx) error) {
+	t.Helper()
+	if err := s.View(t.Context(), fn); err != nil {
+		t.Fatalf("View: %v", err)
+	}
+}
+
+// t0 is the suite's reference time: UTC, whole milliseconds, as stored.
+var t0 = time.Date(2026, 11, 22, 9, 30, 15, 123_000_000, time.UTC)
+
+// at returns t0 plus d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+const (
+	oidA = "201408071000001539"
+	oidB = "201408071000001540"
+	oidC = "201408071000001541"
+)
