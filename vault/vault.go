@@ -1,0 +1,384 @@
+// Package vault encrypts personal data at rest (card number, ID number, name,
+// phone, risk items, notification bodies, reports) and computes the keyed
+// fingerprints used to look such data up without decrypting it.
+//
+// Keys form two levels. The master key (32 bytes) lives outside the database:
+// a file, an environment variable, or memory for a throw-away sandbox. Each
+// owner (a merchant, the platform its users are shared through, the simulated
+// issuer) has data keys, random 32-byte AES-256 keys stored in the database
+// wrapped by a key-encryption key derived from the master key. Every
+// ciphertext carries the version of the data key that sealed it, and its GCM
+// additional data names owner, table, row and version, so a ciphertext copied
+// to another row, table or owner does not open.
+package vault
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/llgate/llgate"
+)
+
+// MasterKeySize is the size of the master key and of every data key.
+const MasterKeySize = 32
+
+// Ciphertext layout: format (1) | key version (4, big endian) | nonce (12) |
+// GCM ciphertext and tag.
+const (
+	formatV1    = 0x01
+	headerSize  = 1 + 4
+	nonceSize   = 12
+	tagSize     = 16
+	minSealSize = headerSize + nonceSize + tagSize
+)
+
+// Wrapped data key layout: format (1) | nonce (12) | GCM(data key) and tag.
+const wrappedSize = 1 + nonceSize + MasterKeySize + tagSize
+
+var (
+	// ErrWrongKey means a data key did not unwrap: the master key is not the
+	// one the database was created with, or the stored key was altered.
+	ErrWrongKey = errors.New("vault: wrong master key or corrupted data key")
+	// ErrOpen means a ciphertext did not open: it was altered, or it belongs
+	// to another owner, table or row. It is deliberately unspecific.
+	ErrOpen = errors.New("vault: cannot open ciphertext (altered, or sealed for another owner, table or row)")
+	// ErrFormat means the bytes are not a vault ciphertext at all.
+	ErrFormat = errors.New("vault: not a vault ciphertext")
+)
+
+var _ llgate.Vault = (*Vault)(nil)
+
+// Vault seals and opens data under per-owner data keys. It is safe for
+// concurrent use. Unwrapped data keys are cached in memory for the life of
+// the Vault and are never logged or returned.
+type Vault struct {
+	store  llgate.Store
+	kek    cipher.AEAD // wraps data keys
+	fpKey  []byte      // fingerprint HMAC key
+	fpPool sync.Pool   // of hash.Hash keyed with fpKey
+	now    func() time.Time
+
+	mu    sync.RWMutex
+	rings map[string]*keyring // owner -> immutable keyring
+
+	loadMu sync.Mutex // serializes store reads and key creation
+}
+
+// keyring is one owner's unwrapped data keys. It is replaced, never
+// modified, so readers need no lock once they hold it.
+type keyring struct {
+	current int
+	aeads   map[int]cipher.AEAD
+}
+
+// New creates a vault over the store. master is the 32-byte master key that
+// lives outside the database.
+func New(store llgate.Store, master []byte) (*Vault, error) {
+	if store == nil {
+		return nil, errors.New("vault: nil store")
+	}
+	if len(master) != MasterKeySize {
+		return nil, fmt.Errorf("vault: master key must be %d bytes, got %d", MasterKeySize, len(master))
+	}
+	kek, err := newGCM(derive(master, "llgate kek v1"))
+	if err != nil {
+		return nil, err
+	}
+	return &Vault{
+		store: store,
+		kek:   kek,
+		fpKey: derive(master, "llgate fingerprint v1"),
+		now:   time.Now,
+		rings: make(map[string]*keyring),
+	}, nil
+}
+
+func derive(master []byte, label string) []byte {
+	m := hmac.New(sha256.New, master)
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	return cipher.NewGCM(b)
+}
+
+// Seal encrypts plaintext with AES-256-GCM under the owner's current data
+// key. The first Seal for an owner may create its data key with a store
+// Update of its own, so call Seal before, not inside, a write transaction.
+func (v *Vault) Seal(ctx context.Context, owner, table, row string, plaintext []byte) ([]byte, error) {
+	if err := checkNames(owner, table, row); err != nil {
+		return nil, err
+	}
+	r, err := v.ring(ctx, owner, 0)
+	if err != nil {
+		return nil, err
+	}
+	aead := r.aeads[r.current]
+	out := make([]byte, headerSize+nonceSize, headerSize+nonceSize+len(plaintext)+tagSize)
+	out[0] = formatV1
+	binary.BigEndian.PutUint32(out[1:headerSize], uint32(r.current))
+	rand.Read(out[headerSize:])
+	nonce := out[headerSize:]
+	return aead.Seal(out, nonce, plaintext, additionalData(owner, table, row, r.current)), nil
+}
+
+// Open decrypts a ciphertext made by Seal for the same owner, table and row.
+// Its errors never contain the plaintext.
+func (v *Vault) Open(ctx context.Context, owner, table, row string, ciphertext []byte) ([]byte, error) {
+	if err := checkNames(owner, table, row); err != nil {
+		return nil, err
+	}
+	version, err := KeyVersion(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	r, err := v.ring(ctx, owner, version)
+	if err != nil {
+		return nil, err
+	}
+	nonce := ciphertext[headerSize : headerSize+nonceSize]
+	plain, err := r.aeads[version].Open(nil, nonce, ciphertext[headerSize+nonceSize:], additionalData(owner, table, row, version))
+	if err != nil {
+		return nil, ErrOpen
+	}
+	return plain, nil
+}
+
+// KeyVersion returns the data-key version a ciphertext was sealed with.
+func KeyVersion(ciphertext []byte) (int, error) {
+	if len(ciphertext) < minSealSize || ciphertext[0] != formatV1 {
+		return 0, ErrFormat
+	}
+	v := binary.BigEndian.Uint32(ciphertext[1:headerSize])
+	if v == 0 || v > 1<<31-1 {
+		return 0, ErrFormat
+	}
+	return int(v), nil
+}
+
+// Rotate adds a new data key version for owner and makes it current for this
+// Vault. Existing ciphertexts keep opening with their own version. Other
+// Vaults over the same store keep sealing with the version they cached until
+// they are recreated; that is harmless, every version stays readable.
+func (v *Vault) Rotate(ctx context.Context, owner string) (int, error) {
+	if err := checkNames(owner, "", ""); err != nil {
+		return 0, err
+	}
+	v.loadMu.Lock()
+	defer v.loadMu.Unlock()
+	for {
+		keys, err := v.dataKeys(ctx, owner)
+		if err != nil {
+			return 0, err
+		}
+		next := 1
+		if len(keys) > 0 {
+			next = keys[len(keys)-1].Version + 1
+		}
+		ok, err := v.createKey(ctx, owner, next)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			continue // another process took this version; take the next one
+		}
+		if _, err := v.loadLocked(ctx, owner); err != nil {
+			return 0, err
+		}
+		return next, nil
+	}
+}
+
+// Fingerprint is a keyed HMAC-SHA256 of kind+"\x00"+value, in hex. One
+// fingerprint key serves every owner, so the same card gives the same
+// fingerprint at every merchant. kind is "card", "id", "mobile", ...
+func (v *Vault) Fingerprint(kind, value string) string {
+	m, _ := v.fpPool.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, v.fpKey)
+	}
+	m.Reset()
+	io.WriteString(m, kind)
+	m.Write([]byte{0})
+	io.WriteString(m, value)
+	var sum [sha256.Size]byte
+	out := hex.EncodeToString(m.Sum(sum[:0]))
+	v.fpPool.Put(m)
+	return out
+}
+
+func additionalData(owner, table, row string, version int) []byte {
+	return []byte("llgate/v1\x00" + owner + "\x00" + table + "\x00" + row + "\x00" + strconv.Itoa(version))
+}
+
+func dataKeyAD(owner string, version int) []byte {
+	return []byte("llgate/dk\x00" + owner + "\x00" + strconv.Itoa(version))
+}
+
+// checkNames rejects NUL in the names: NUL separates them in the additional
+// data, and allowing it would let two different triples share one.
+func checkNames(owner, table, row string) error {
+	if owner == "" {
+		return errors.New("vault: empty owner")
+	}
+	if strings.ContainsRune(owner, 0) || strings.ContainsRune(table, 0) || strings.ContainsRune(row, 0) {
+		return errors.New("vault: NUL in owner, table or row")
+	}
+	return nil
+}
+
+// ring returns owner's keyring holding version need (0: the current one,
+// created if the owner has no key yet).
+func (v *Vault) ring(ctx context.Context, owner string, need int) (*keyring, error) {
+	if r := v.cached(owner, need); r != nil {
+		return r, nil
+	}
+	v.loadMu.Lock()
+	defer v.loadMu.Unlock()
+	if r := v.cached(owner, need); r != nil {
+		return r, nil
+	}
+	r, err := v.loadLocked(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil && need == 0 {
+		if _, err := v.createKey(ctx, owner, 1); err != nil {
+			return nil, err
+		}
+		// Whether we or a racing process inserted version 1, the stored
+		// row is the key everyone uses.
+		if r, err = v.loadLocked(ctx, owner); err != nil {
+			return nil, err
+		}
+	}
+	if r == nil {
+		if need == 0 {
+			return nil, fmt.Errorf("vault: no data key for owner %q after creating one", owner)
+		}
+		return nil, unknownVersion(owner, need)
+	}
+	if need != 0 && r.aeads[need] == nil {
+		return nil, unknownVersion(owner, need)
+	}
+	return r, nil
+}
+
+// unknownVersion wraps ErrOpen: to a caller, a ciphertext naming a key the
+// owner does not have is one that does not open.
+func unknownVersion(owner string, version int) error {
+	return fmt.Errorf("%w: unknown data key version %d for owner %q", ErrOpen, version, owner)
+}
+
+func (v *Vault) cached(owner string, need int) *keyring {
+	v.mu.RLock()
+	r := v.rings[owner]
+	v.mu.RUnlock()
+	if r == nil || (need != 0 && r.aeads[need] == nil) {
+		return nil
+	}
+	return r
+}
+
+// loadLocked reads and unwraps every data key of owner and caches them. It
+// returns nil, nil when the owner has none.
+func (v *Vault) loadLocked(ctx context.Context, owner string) (*keyring, error) {
+	keys, err := v.dataKeys(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	r := &keyring{aeads: make(map[int]cipher.AEAD, len(keys))}
+	for _, k := range keys {
+		raw, err := v.unwrap(owner, k)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := newGCM(raw)
+		clear(raw)
+		if err != nil {
+			return nil, err
+		}
+		r.aeads[k.Version] = aead
+		if k.Version > r.current {
+			r.current = k.Version
+		}
+	}
+	v.mu.Lock()
+	v.rings[owner] = r
+	v.mu.Unlock()
+	return r, nil
+}
+
+func (v *Vault) dataKeys(ctx context.Context, owner string) ([]llgate.DataKey, error) {
+	var keys []llgate.DataKey
+	err := v.store.View(ctx, func(tx llgate.Tx) error {
+		var err error
+		keys, err = tx.DataKeys(ctx, owner)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("vault: read data keys: %w", err)
+	}
+	return keys, nil
+}
+
+// createKey stores a fresh data key as owner's version; false when that
+// version already exists (another process won the race).
+func (v *Vault) createKey(ctx context.Context, owner string, version int) (bool, error) {
+	raw := make([]byte, MasterKeySize)
+	rand.Read(raw)
+	wrapped := make([]byte, 1+nonceSize, wrappedSize)
+	wrapped[0] = formatV1
+	rand.Read(wrapped[1:])
+	wrapped = v.kek.Seal(wrapped, wrapped[1:1+nonceSize], raw, dataKeyAD(owner, version))
+	clear(raw)
+	var inserted bool
+	err := v.store.Update(ctx, func(tx llgate.Tx) error {
+		var err error
+		inserted, err = tx.InsertDataKey(ctx, llgate.DataKey{
+			Owner:     owner,
+			Version:   version,
+			Wrapped:   wrapped,
+			CreatedAt: v.now().UTC(),
+		})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("vault: store data key: %w", err)
+	}
+	return inserted, nil
+}
+
+func (v *Vault) unwrap(owner string, k llgate.DataKey) ([]byte, error) {
+	w := k.Wrapped
+	if len(w) != wrappedSize || w[0] != formatV1 {
+		return nil, fmt.Errorf("%w (owner %q, version %d)", ErrWrongKey, owner, k.Version)
+	}
+	raw, err := v.kek.Open(nil, w[1:1+nonceSize], w[1+nonceSize:], dataKeyAD(owner, k.Version))
+	if err != nil {
+		return nil, fmt.Errorf("%w (owner %q, version %d)", ErrWrongKey, owner, k.Version)
+	}
+	return raw, nil
+}
