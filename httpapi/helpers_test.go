@@ -1,0 +1,218 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/protocol"
+	"github.com/llgate/llgate/sqlite"
+	"github.com/llgate/llgate/vault"
+)
+
+const (
+	vectorOid  = "201408071000001539"
+	adminToken = "test-admin-token"
+)
+
+// keys of the captured client vectors (test-only keys).
+func readKey(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "clients", "keys", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func merchantKey(t testing.TB) *rsa.PrivateKey {
+	k, err := protocol.ParsePrivateKey(readKey(t, "merchant_private_pkcs8.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func platformKey(t testing.TB) *rsa.PrivateKey {
+	k, err := protocol.ParsePrivateKey(readKey(t, "platform_private_pkcs8.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// harness is a real server (SQLite store, vault, sandbox clock) on loopback.
+type harness struct {
+	t        *testing.T
+	store    *sqlite.Store
+	srv      *httpapi.Server
+	http     *httptest.Server
+	platform *rsa.PrivateKey
+	merchant *rsa.PrivateKey
+	ms       *llgate.Merchants
+	clock    *llgate.SandboxClock
+}
+
+type option func(*httpapi.Config)
+
+func newHarness(t *testing.T, opts ...option) *harness {
+	t.Helper()
+	ctx := context.Background()
+	store := sqlite.MustOpenTest(t)
+	v, err := vault.New(store, vault.GenerateMasterKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock, err := llgate.NewSandboxClock(ctx, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, store: store, platform: platformKey(t), merchant: merchantKey(t), clock: clock}
+	h.ms = &llgate.Merchants{Store: store, Vault: v, Clock: clock, ParseKey: protocol.ParsePublicKey}
+	cfg := httpapi.Config{
+		Mode: llgate.ModeSandbox, Store: store, Vault: v, Clock: clock, SandboxClock: clock,
+		Merchants: h.ms, PlatformKey: h.platform, AdminToken: adminToken, CheckHMAC: true, Limits: true,
+		Endpoints: map[string]httpapi.Endpoint{},
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h.srv = httpapi.New(cfg)
+	h.http = httptest.NewServer(h.srv)
+	t.Cleanup(func() { h.http.Close(); h.srv.Close() })
+	h.addMerchant(vectorOid, readKey(t, "merchant_public_spki.pem"), nil)
+	return h
+}
+
+func (h *harness) addMerchant(oid, pub string, edit func(*llgate.Merchant)) {
+	h.t.Helper()
+	m := &llgate.Merchant{OidPartner: oid, PublicKeys: []string{pub}, SMSCode: "123456"}
+	if edit != nil {
+		edit(m)
+	}
+	if _, err := h.ms.Create(context.Background(), m, ""); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// signed builds a signed plain request body.
+func signed(t testing.TB, key *rsa.PrivateKey, signType string, fields map[string]string) []byte {
+	t.Helper()
+	fields["sign_type"] = signType
+	delete(fields, "sign")
+	sig, err := protocol.Sign(key, signType, protocol.SignSourceMap(fields))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields["sign"] = sig
+	b, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// post sends body to path and returns the decoded answer after checking the
+// HTTP status, the content type and the platform signature.
+func (h *harness) post(path string, body []byte) map[string]string {
+	h.t.Helper()
+	resp, err := http.Post(h.http.URL+path, "application/json;charset=utf-8", bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.answer(resp)
+}
+
+func (h *harness) answer(resp *http.Response) map[string]string {
+	h.t.Helper()
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("HTTP status: got %d, want 200 (body %s)", resp.StatusCode, raw)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		h.t.Fatalf("Content-Type: got %q", ct)
+	}
+	obj, err := protocol.Decode(raw)
+	if err != nil {
+		h.t.Fatalf("answer is not strict JSON: %v: %s", err, raw)
+	}
+	out := map[string]string{}
+	for _, k := range obj.Keys() {
+		out[k] = obj.Get(k)
+	}
+	st := out["sign_type"]
+	if st == "" {
+		h.t.Fatalf("answer has no sign_type: %s", raw)
+	}
+	src := protocol.SignSource(obj, "agreement_list", "bank_name", "memo", "card_no")
+	if st == "MD5" { // keyed hash: the caller checks it with the merchant's key
+		return out
+	}
+	if err := protocol.Verify(&h.platform.PublicKey, st, src, out["sign"]); err != nil {
+		h.t.Fatalf("answer signature: %v: %s", err, raw)
+	}
+	return out
+}
+
+// admin calls the admin API and decodes the JSON answer into out.
+func (h *harness) admin(method, path string, body any, wantStatus int, out any) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, h.http.URL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantStatus {
+		h.t.Fatalf("%s %s: got status %d, want %d: %s", method, path, resp.StatusCode, wantStatus, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			h.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+}
+
+func newRSAKey(t testing.TB) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// echo is an endpoint that answers 0000 and records the verified request.
+func echo(got chan<- *httpapi.Request) httpapi.Endpoint {
+	return func(ctx context.Context, r *httpapi.Request) (*httpapi.Answer, error) {
+		if got != nil {
+			got <- r
+		}
+		return httpapi.NewAnswer(llgate.CodeOK, map[string]string{"oid_partner": r.Merchant.Merchant.OidPartner}), nil
+	}
+}
+
+func withEndpoint(route string, ep httpapi.Endpoint) option {
+	return func(c *httpapi.Config) { c.Endpoints[route] = ep }
+}

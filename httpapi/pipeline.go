@@ -1,0 +1,266 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"time"
+
+	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/protocol"
+	"github.com/llgate/llgate/vault"
+)
+
+// Request is a merchant request that passed the pipeline: its merchant is
+// known and allowed, its envelope (if any) opened, its signature verified.
+type Request struct {
+	Route     string // the canonical route, e.g. "/bankcardbind.htm"
+	Merchant  *llgate.MerchantAuth
+	Fields    *protocol.Object // the signed fields (the envelope's inside, if any)
+	SignType  string
+	Encrypted bool
+	Addr      netip.Addr
+}
+
+// Answer is what an endpoint returns; the pipeline signs and sends it.
+type Answer = protocol.Answer
+
+// NewAnswer returns an answer with ret_code and its message.
+func NewAnswer(code string, fields map[string]string) *Answer {
+	if fields == nil {
+		fields = make(map[string]string)
+	}
+	fields["ret_code"] = code
+	fields["ret_msg"] = protocol.RetMsg(code, "")
+	return &Answer{Fields: fields}
+}
+
+// exchange is one merchant request on its way through the pipeline.
+type exchange struct {
+	route    string
+	addr     netip.Addr
+	oid      string // as sent, once it has the form of an oid_partner
+	merchant *llgate.MerchantAuth
+	signType string
+	reason   string // why it failed, masked, for the request log
+}
+
+// merchantAPI serves one merchant API route. envelope says whether the
+// route accepts a pay_load envelope.
+func (s *Server) merchantAPI(route string, envelope bool, ep Endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		x := &exchange{route: route, signType: llgate.SignRSA, addr: remoteAddr(r)}
+		var ans *Answer
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					s.cfg.Logger.Error("panic in merchant API", "route", route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					x.reason = "internal error (panic)"
+					ans = s.errorAnswer(x, &llgate.Error{Code: llgate.CodeSystem})
+				}
+			}()
+			var err error
+			ans, err = s.process(r.Context(), x, r, envelope, ep)
+			if err != nil {
+				ans = s.errorAnswer(x, err)
+			}
+		}()
+		code := ans.Fields["ret_code"]
+		body, err := s.sign(x, ans)
+		if err != nil {
+			s.cfg.Logger.Error("sign answer", "route", route, "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		s.cfg.Metrics.observe(route, code, time.Since(start))
+		s.reqlog.add(llgate.RequestLogEntry{At: s.now(), Path: route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
+	})
+}
+
+func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, envelope bool, ep Endpoint) (*Answer, error) {
+	if r.Method != http.MethodPost {
+		return nil, llgate.Errorf(llgate.CodeUnparseable, "method %s: the API takes POST", r.Method)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.BodyCap+1))
+	if err != nil {
+		return nil, llgate.Errorf(llgate.CodeUnparseable, "reading the body: %v", err)
+	}
+	if int64(len(body)) > s.cfg.BodyCap {
+		return nil, llgate.Errorf(llgate.CodeBadBody, "body over %d bytes", s.cfg.BodyCap)
+	}
+	outer, err := protocol.Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	if t := outer.Get("sign_type"); isSignType(t) {
+		x.signType = t
+	}
+	oid := outer.Get("oid_partner")
+	if oid == "" {
+		return nil, llgate.FieldError("oid_partner", "missing")
+	}
+	if !llgate.ValidOidPartner(oid) {
+		return nil, llgate.Errorf(llgate.CodeMerchant, "oid_partner is not 18 digits")
+	}
+	x.oid = oid
+	auth, err := s.cfg.Merchants.Auth(ctx, oid)
+	if errors.Is(err, llgate.ErrNotFound) {
+		return nil, llgate.Errorf(llgate.CodeMerchant, "no merchant %s", oid)
+	}
+	if err != nil {
+		return nil, err
+	}
+	x.merchant = auth
+	if !auth.Merchant.AllowsAddr(x.addr) {
+		return nil, llgate.Errorf(llgate.CodeBadIP, "address %s is not in the merchant's ip_allowlist", x.addr)
+	}
+	if s.cfg.Limits && !s.limiter.allow(oid, x.addr) {
+		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited")
+	}
+	fields, encrypted := outer, false
+	if envelope && outer.Has("pay_load") {
+		if fields, err = s.openEnvelope(outer); err != nil {
+			return nil, err
+		}
+		encrypted = true
+		if t := fields.Get("sign_type"); isSignType(t) {
+			x.signType = t
+		}
+		if inner := fields.Get("oid_partner"); inner != oid {
+			return nil, llgate.Errorf(llgate.CodeBadSign, "oid_partner inside pay_load differs from the outer one")
+		}
+	}
+	if err := s.verify(x, fields); err != nil {
+		return nil, err
+	}
+	if ep == nil {
+		return nil, llgate.Errorf(llgate.CodeSystem, "route %s is not implemented yet", x.route)
+	}
+	return ep(ctx, &Request{Route: x.route, Merchant: auth, Fields: fields, SignType: x.signType, Encrypted: encrypted, Addr: x.addr})
+}
+
+func (s *Server) openEnvelope(outer *protocol.Object) (*protocol.Object, error) {
+	plain, err := protocol.OpenEnvelope(s.cfg.PlatformKey, outer.Get("pay_load"), s.cfg.CheckHMAC)
+	if err != nil {
+		// One code, one message for every envelope failure: no oracle. The
+		// step that failed goes to the operator's log only.
+		s.cfg.Logger.Info("pay_load rejected", "err", err.Error())
+		return nil, llgate.Errorf(llgate.CodeDecrypt, "pay_load cannot be opened")
+	}
+	inner, err := protocol.Decode(plain)
+	if err != nil {
+		s.cfg.Logger.Info("pay_load inner JSON rejected", "err", err.Error())
+		return nil, llgate.Errorf(llgate.CodeDecrypt, "pay_load cannot be opened")
+	}
+	return inner, nil
+}
+
+// verify checks sign against every key the merchant holds (several during a
+// key rotation), then the legacy sign-source variants of old clients.
+func (s *Server) verify(x *exchange, f *protocol.Object) error {
+	auth := x.merchant
+	t, sig := f.Get("sign_type"), f.Get("sign")
+	switch {
+	case t == "":
+		return llgate.Errorf(llgate.CodeBadSign, "sign_type missing")
+	case !isSignType(t):
+		return llgate.Errorf(llgate.CodeBadSign, "sign_type %q unknown", t)
+	case !auth.Merchant.AllowsSignType(t):
+		return llgate.Errorf(llgate.CodeBadSign, "sign_type %s is not allowed for this merchant", t)
+	case sig == "":
+		return llgate.Errorf(llgate.CodeBadSign, "sign missing")
+	}
+	src := protocol.SignSource(f)
+	if s.verifySource(auth, t, src, sig) {
+		return nil
+	}
+	for _, alt := range protocol.LegacySignSources(f) {
+		if s.verifySource(auth, t, alt, sig) {
+			s.cfg.Logger.Info("signature verified over a legacy sign source", "oid_partner", auth.Merchant.OidPartner)
+			return nil
+		}
+	}
+	return llgate.Errorf(llgate.CodeBadSign, "signature does not verify (%s) over sign source: %s", t, vault.MaskSensitive(src))
+}
+
+func (s *Server) verifySource(auth *llgate.MerchantAuth, t, src, sig string) bool {
+	if t == llgate.SignMD5 {
+		return protocol.VerifyMD5(src, auth.MD5Key, sig) == nil
+	}
+	for _, k := range auth.Keys {
+		if protocol.Verify(k, t, src, sig) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// errorAnswer turns err into a failure answer and records why.
+func (s *Server) errorAnswer(x *exchange, err error) *Answer {
+	var e *llgate.Error
+	if !errors.As(err, &e) {
+		s.cfg.Logger.Error("merchant API failed", "route", x.route, "err", err.Error())
+		e = &llgate.Error{Code: llgate.CodeSystem, Detail: "internal error"}
+	} else if e.Code == llgate.CodeSystem && e.Err != nil {
+		s.cfg.Logger.Error("merchant API failed", "route", x.route, "err", e.Error())
+	}
+	x.reason = vault.MaskSensitive(reasonOf(e))
+	a := &Answer{Fields: map[string]string{
+		"ret_code": e.Code,
+		"ret_msg":  protocol.RetMsg(e.Code, e.Field),
+	}}
+	if x.merchant != nil {
+		a.Fields["oid_partner"] = x.merchant.Merchant.OidPartner
+	}
+	return a
+}
+
+func reasonOf(e *llgate.Error) string {
+	r := e.Detail
+	if e.Field != "" {
+		r = e.Field + ": " + r
+	}
+	if r == "" {
+		r = protocol.RetMsg(e.Code, e.Field)
+	}
+	return r
+}
+
+// sign signs the answer with the platform key and the request's sign_type
+// (RSA when unknown), or with the merchant's MD5 key for the legacy hash.
+func (s *Server) sign(x *exchange, a *Answer) ([]byte, error) {
+	t := x.signType
+	switch {
+	case t == llgate.SignMD5 && x.merchant != nil && x.merchant.MD5Key != "":
+		a.Fields["sign_type"] = llgate.SignMD5
+		a.SignMD5(x.merchant.MD5Key)
+	default:
+		if t == llgate.SignMD5 {
+			t = llgate.SignRSA
+		}
+		if err := a.Sign(s.cfg.PlatformKey, t); err != nil {
+			return nil, err
+		}
+	}
+	return a.MarshalJSON()
+}
+
+func isSignType(t string) bool {
+	return t == llgate.SignRSA || t == llgate.SignSHA256 || t == llgate.SignMD5
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}

@@ -1,0 +1,47 @@
+package httpapi
+
+import (
+	"net/netip"
+	"sync"
+
+	"golang.org/x/time/rate"
+)
+
+// limiter holds a token bucket per merchant and per client address.
+type limiter struct {
+	perMerchant, perAddr rate.Limit
+	mu                   sync.Mutex
+	merchants            map[string]*rate.Limiter
+	addrs                map[netip.Addr]*rate.Limiter
+}
+
+// maxBuckets bounds the maps; past it they start afresh, which only ever
+// errs on the side of letting requests through.
+const maxBuckets = 100_000
+
+func newLimiter(perMerchant, perAddr float64) *limiter {
+	return &limiter{
+		perMerchant: rate.Limit(perMerchant), perAddr: rate.Limit(perAddr),
+		merchants: make(map[string]*rate.Limiter), addrs: make(map[netip.Addr]*rate.Limiter),
+	}
+}
+
+func (l *limiter) allow(oid string, addr netip.Addr) bool {
+	l.mu.Lock()
+	m := bucket(l.merchants, oid, l.perMerchant)
+	a := bucket(l.addrs, addr, l.perAddr)
+	l.mu.Unlock()
+	return a.Allow() && m.Allow()
+}
+
+func bucket[K comparable](m map[K]*rate.Limiter, k K, r rate.Limit) *rate.Limiter {
+	b, ok := m[k]
+	if !ok {
+		if len(m) >= maxBuckets {
+			clear(m)
+		}
+		b = rate.NewLimiter(r, int(r)+1)
+		m[k] = b
+	}
+	return b
+}

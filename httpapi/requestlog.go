@@ -1,0 +1,123 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	llgate "github.com/llgate/llgate"
+)
+
+// requestLog writes the sandbox request log in batches, off the request
+// path: it is diagnostics, so a request never waits for its own log row, and
+// a crash may lose the last fraction of a second of it.
+type requestLog struct {
+	store   llgate.Store
+	logger  *slog.Logger
+	enabled bool
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []llgate.RequestLogEntry
+	added   uint64 // entries ever queued (or shed)
+	done    uint64 // entries written (or given up on)
+	closed  bool
+	exited  chan struct{}
+}
+
+const (
+	requestLogBatch = 256
+	requestLogMax   = 100 * requestLogBatch // beyond this, shed: never block the API
+)
+
+func newRequestLog(store llgate.Store, logger *slog.Logger, enabled bool) *requestLog {
+	l := &requestLog{store: store, logger: logger, enabled: enabled, exited: make(chan struct{})}
+	l.cond = sync.NewCond(&l.mu)
+	if enabled {
+		go l.run()
+	} else {
+		close(l.exited)
+	}
+	return l
+}
+
+func (l *requestLog) add(e llgate.RequestLogEntry) {
+	if !l.enabled {
+		return
+	}
+	l.mu.Lock()
+	l.added++
+	if len(l.pending) < requestLogMax {
+		l.pending = append(l.pending, e)
+	} else {
+		l.done++
+	}
+	l.mu.Unlock()
+	l.cond.Broadcast()
+}
+
+func (l *requestLog) run() {
+	defer close(l.exited)
+	for {
+		l.mu.Lock()
+		for len(l.pending) == 0 && !l.closed {
+			l.cond.Wait()
+		}
+		if len(l.pending) == 0 && l.closed {
+			l.mu.Unlock()
+			return
+		}
+		batch := l.pending
+		if len(batch) > requestLogBatch {
+			batch = batch[:requestLogBatch]
+		}
+		l.pending = l.pending[len(batch):]
+		l.mu.Unlock()
+
+		l.write(batch)
+
+		l.mu.Lock()
+		l.done += uint64(len(batch))
+		l.mu.Unlock()
+		l.cond.Broadcast()
+	}
+}
+
+func (l *requestLog) write(batch []llgate.RequestLogEntry) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := l.store.Update(ctx, func(tx llgate.Tx) error {
+		for i := range batch {
+			if err := tx.InsertRequestLog(ctx, &batch[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		l.logger.Warn("request log not written", "entries", len(batch), "err", err)
+	}
+}
+
+// sync waits until everything queued so far is written, so an admin read
+// sees the requests that came before it.
+func (l *requestLog) sync() {
+	if !l.enabled {
+		return
+	}
+	l.mu.Lock()
+	target := l.added
+	for l.done < target && !l.closed {
+		l.cond.Wait()
+	}
+	l.mu.Unlock()
+}
+
+func (l *requestLog) close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.cond.Broadcast()
+	<-l.exited
+}
