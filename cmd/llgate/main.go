@@ -1,0 +1,59 @@
+// Command llgate is a LianLian Pay compatible sandbox and gateway.
+//
+//	llgate serve             run the server (sandbox on ./llgate.db by default)
+//	llgate keys gen          make a merchant key pair in every format clients use
+//	llgate merchant add|list manage merchants directly in the database
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "llgate:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `usage: llgate <command> [flags]
+
+commands:
+  serve                 run the sandbox (default) or gateway
+  keys gen              generate a merchant RSA key pair in every format clients use
+  merchant add | list   add or list merchants in the database
+run 'llgate <command> -h' for its flags`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
+	case "merchant":
+		return runMerchant(ctx, args[1:], getenv, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n%s\n", args[0], usage)
+		return errUsage
+	}
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/protocol"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := defaultConfig()
+	fs := c.newFlagSet("llgate serve", getenv, stderr)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	logger := newLogger(stderr, c.LogLevel)
+
+	b, err := openBackend(ctx, &c, logger)
+	if err != nil {
+		return err
+	}
+	defer b.store.Close()
+
+	platformKey, err := loadPlatformKey(ctx, &c, b)
+	if err != nil {
+		return err
+	}
+	merchants := b.merchants()
+	if c.Merchants != "" {
+		if err := upsertMerchantsFile(ctx, merchants, c.Merchants); err != nil {
+			return err
+		}
+	}
+	token, generated := c.AdminToken, false
+	if token == "" {
+		token, generated = randomToken(), true
+	}
+
+	srv := httpapi.New(httpapi.Config{
+		Mode: llgate.Mode(c.Mode), Store: b.store, Vault: b.vault, Clock: b.clock, SandboxClock: b.sbox,
+		Merchants: merchants, PlatformKey: platformKey, AdminToken: token,
+		CheckHMAC: c.EnvelopeHMAC == "check", Limits: c.Limits == "on", Logger: logger,
+	})
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	start := struct {
+		Msg        string `json:"msg"`
+		Addr       string `json:"addr"`
+		Mode       string `json:"mode"`
+		AdminToken string `json:"admin_token,omitempty"`
+	}{"listening", ln.Addr().String(), c.Mode, ""}
+	if generated {
+		start.AdminToken = token
+	}
+	line, _ := json.Marshal(start)
+	fmt.Fprintln(stdout, string(line))
+
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go housekeeping(bg, b, logger)
+
+	errc := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func loadPlatformKey(ctx context.Context, c *config, b *backend) (*rsa.PrivateKey, error) {
+	if c.PlatformKeyFile == "" {
+		return llgate.PlatformKey(ctx, b.store, b.vault)
+	}
+	pem, err := os.ReadFile(c.PlatformKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("read platform key: %w", err)
+	}
+	key, err := protocol.ParsePrivateKey(string(pem))
+	if err != nil {
+		return nil, fmt.Errorf("platform key %s: %w", c.PlatformKeyFile, err)
+	}
+	return key, nil
+}
+
+func upsertMerchantsFile(ctx context.Context, ms *llgate.Merchants, path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read merchants file: %w", err)
+	}
+	var list []httpapi.MerchantJSON
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return fmt.Errorf("merchants file %s: %w", path, err)
+	}
+	for i := range list {
+		m, md5Key, err := list[i].Merchant()
+		if err == nil {
+			_, err = ms.Upsert(ctx, m, md5Key)
+		}
+		if err != nil {
+			return fmt.Errorf("merchants file %s, entry %d: %w", path, i, err)
+		}
+	}
+	return nil
+}
+
+// housekeeping follows another replica's clock moves and trims the request
+// log, until ctx ends.
+func housekeeping(ctx context.Context, b *backend, logger *slog.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastPrune := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if b.sbox != nil {
+			if err := b.sbox.Sync(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("clock sync", "err", err)
+			}
+		}
+		if time.Since(lastPrune) > time.Hour {
+			lastPrune = time.Now()
+			cutoff := b.clock.Now().Add(-7 * 24 * time.Hour)
+			err := b.store.Update(ctx, func(tx llgate.Tx) error {
+				_, err := tx.PruneRequestLog(ctx, cutoff)
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				logger.Warn("request log prune", "err", err)
+			}
+		}
+	}
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

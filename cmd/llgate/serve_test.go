@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llgate/llgate/protocol"
+)
+
+type started struct {
+	Msg        string `json:"msg"`
+	Addr       string `json:"addr"`
+	Mode       string `json:"mode"`
+	AdminToken string `json:"admin_token"`
+}
+
+// serve runs `llgate serve args...` in-process and returns its start line.
+// The server stops when the test ends.
+func serve(t *testing.T, env map[string]string, args ...string) started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), func(k string) string { return env[k] }, pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start line: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	var s started
+	if err := json.Unmarshal([]byte(line), &s); err != nil {
+		t.Fatalf("start line %q: %v", line, err)
+	}
+	return s
+}
+
+func TestServeStartLineAndAdmin(t *testing.T) {
+	dir := t.TempDir()
+	s := serve(t, nil, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "llgate.db"))
+	if s.Msg != "listening" || s.Mode != "sandbox" || len(s.AdminToken) < 32 || !strings.HasPrefix(s.Addr, "127.0.0.1:") {
+		t.Fatalf("start line: %+v", s)
+	}
+	base := "http://" + s.Addr
+	resp, err := http.Get(base + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if _, err := os.Stat(filepath.Join(dir, "llgate.db.masterkey")); err != nil {
+		t.Errorf("sandbox master key next to the database: %v", err)
+	}
+
+	key, _ := os.ReadFile("../../testdata/clients/keys/merchant_public_spki.pem")
+	body, _ := json.Marshal(map[string]any{"oid_partner": "201408071000001539", "public_key": string(key)})
+	req, _ := http.NewRequest("POST", base+"/admin/merchants", strings.NewReader(string(body)))
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create merchant: %v %v", err, resp)
+	}
+	resp.Body.Close()
+
+	req, _ = http.NewRequest("GET", base+"/admin/platform-key", nil)
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pk map[string]string
+	json.NewDecoder(resp.Body).Decode(&pk)
+	resp.Body.Close()
+	if _, err := protocol.ParsePublicKey(pk["public_key"]); err != nil {
+		t.Fatalf("platform key: %v", err)
+	}
+}
+
+func TestServePinnedKeyMerchantsFileAndToken(t *testing.T) {
+	s := serve(t, map[string]string{"LLGATE_ADMIN_TOKEN": "tok-from-env"},
+		"--addr", "127.0.0.1:0", "--db", ":memory:",
+		"--platform-key-file", "../../testdata/clients/keys/platform_private_pkcs8.pem",
+		"--merchants", "../../testdata/clients/keys/merchants.json")
+	if s.AdminToken != "" {
+		t.Errorf("a given token must not be printed: %+v", s)
+	}
+	req, _ := http.NewRequest("GET", "http://"+s.Addr+"/admin/merchants/201408071000001539", nil)
+	req.Header.Set("Authorization", "Bearer tok-from-env")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("merchant from --merchants: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	req, _ = http.NewRequest("GET", "http://"+s.Addr+"/admin/platform-key", nil)
+	req.Header.Set("Authorization", "Bearer tok-from-env")
+	resp, _ = http.DefaultClient.Do(req)
+	var pk map[string]string
+	json.NewDecoder(resp.Body).Decode(&pk)
+	resp.Body.Close()
+	want, _ := os.ReadFile("../../testdata/clients/keys/platform_public_spki.b64")
+	if pk["public_key"] != strings.TrimSpace(string(want)) {
+		t.Errorf("pinned platform key not used: %s", pk["public_key"])
+	}
+}
+
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := selfSigned(t, dir)
+	s := serve(t, nil, "--addr", "127.0.0.1:0", "--db", ":memory:", "--tls-cert", certFile, "--tls-key", keyFile)
+	get := func(max uint16) error {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MaxVersion: max}}}
+		resp, err := c.Get("https://" + s.Addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(tls.VersionTLS12); err != nil {
+		t.Fatalf("TLS 1.2: %v", err)
+	}
+	if err := get(tls.VersionTLS11); err == nil {
+		t.Fatal("TLS 1.1 was accepted; want TLS 1.2 and up only")
+	}
+	conn, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(conn)
+	if strings.Contains(string(b), `"ok"`) {
+		t.Fatal("plain HTTP answered on a TLS listener")
+	}
+}
+
+func TestServeRejectsBadConfig(t *testing.T) {
+	cases := [][]string{
+		{"--mode", "prod"},
+		{"--limits", "maybe"},
+		{"--envelope-hmac", "skip"}, // sandbox must check
+		{"--tls-cert", "x.pem"},
+		{"--db", "postgres://127.0.0.1:1/none"}, // no master key
+	}
+	for _, args := range cases {
+		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+}
+
+func selfSigned(t *testing.T, dir string) (string, string) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	cf, kf := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	return cf, kf
+}
