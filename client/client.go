@@ -31,9 +31,6 @@ const DefaultTimeout = 30 * time.Second
 // maxAnswer caps how much of an answer is read; real answers are a few KiB.
 const maxAnswer = 1 << 20
 
-// answerUnsigned are the answer fields outside the signature (COMPAT.md).
-var answerUnsigned = []string{"agreement_list", "bank_name", "memo", "card_no"}
-
 var defaultHTTPClient = &http.Client{Timeout: DefaultTimeout}
 
 // Client calls the merchant API as one merchant.
@@ -249,11 +246,11 @@ func (c *Client) post(ctx context.Context, path string, body []byte, signType st
 	if res.StatusCode != http.StatusOK {
 		return nil, &StatusError{StatusCode: res.StatusCode, Body: snippet(raw)}
 	}
-	return c.readAnswer(raw, signType)
+	return c.readAnswer(raw, path, signType)
 }
 
 // readAnswer decodes, verifies and classifies an answer.
-func (c *Client) readAnswer(raw []byte, requestSignType string) (*Response, error) {
+func (c *Client) readAnswer(raw []byte, path, requestSignType string) (*Response, error) {
 	obj, err := protocol.Decode(raw)
 	if err != nil {
 		return nil, fmt.Errorf("llgate: answer is not a JSON object (%q): %w", snippet(raw), err)
@@ -267,7 +264,7 @@ func (c *Client) readAnswer(raw []byte, requestSignType string) (*Response, erro
 	if sig == "" {
 		return resp, fmt.Errorf("%w: no sign", ErrBadAnswerSignature)
 	}
-	if err := protocol.Verify(c.PlatformKey, signType, protocol.SignSource(obj, answerUnsigned...), sig); err != nil {
+	if err := protocol.Verify(c.PlatformKey, signType, protocol.SignSource(obj, protocol.AnswerUnsigned(path)...), sig); err != nil {
 		return resp, fmt.Errorf("%w (sign_type %s): %w", ErrBadAnswerSignature, signType, err)
 	}
 	switch code := obj.Get("ret_code"); code {

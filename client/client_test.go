@@ -24,7 +24,7 @@ func TestCall(t *testing.T) {
 		for k, want := range map[string]string{
 			"ret_code":    "0000",
 			"bank_code":   "01020000",
-			"bank_name":   "中国工商银行", // outside the signature, still returned
+			"bank_name":   "中国工商银行", // signed here; outside the signature only in the order query
 			"oid_partner": oidPartner,
 		} {
 			if got := res.Get(k); got != want {

@@ -145,8 +145,7 @@ func (e *edge) serve(w http.ResponseWriter, r *http.Request) {
 			e.answer(w, signType, map[string]string{"ret_code": "1004", "ret_msg": protocol.RetMsg("1004", "card_no")}, nil)
 			return
 		}
-		e.answer(w, signType, ok(map[string]string{"bank_code": "01020000", "card_type": "2"}),
-			map[string]any{"bank_name": "中国工商银行"})
+		e.answer(w, signType, ok(map[string]string{"bank_code": "01020000", "card_type": "2", "bank_name": "中国工商银行"}), nil)
 	case client.PathBindApply, client.PathPayApply:
 		f := ok(map[string]string{"token": "0123456789ABCDEF0123456789ABCDEF", "user_id": req.Get("user_id")})
 		f["ret_code"], f["ret_msg"] = "8888", protocol.RetMsg("8888", "")

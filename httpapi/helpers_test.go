@@ -155,11 +155,15 @@ func (h *harness) answer(resp *http.Response) map[string]string {
 	for _, k := range obj.Keys() {
 		out[k] = obj.Get(k)
 	}
+	path := "" // raw-socket replays have no request; their answers have no unsigned fields
+	if resp.Request != nil {
+		path = resp.Request.URL.Path
+	}
 	st := out["sign_type"]
 	if st == "" {
 		h.t.Fatalf("answer has no sign_type: %s", raw)
 	}
-	src := protocol.SignSource(obj, "agreement_list", "bank_name", "memo", "card_no")
+	src := protocol.SignSource(obj, protocol.AnswerUnsigned(path)...)
 	if st == "MD5" { // keyed hash: the caller checks it with the merchant's key
 		return out
 	}

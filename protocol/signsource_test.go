@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -81,5 +82,19 @@ func TestLegacySignSources(t *testing.T) {
 				t.Errorf("variants %q include SignSource", got)
 			}
 		})
+	}
+}
+
+func TestAnswerUnsigned(t *testing.T) {
+	for path, want := range map[string]string{
+		"/bankcardbindlist.htm":          "agreement_list",
+		"/queryapi/bankcardbindlist.htm": "agreement_list",
+		"/orderquery.htm":                "bank_name,memo,card_no",
+		"/bankcardbin.htm":               "",
+		"/v1/bankcardbindverfy":          "",
+	} {
+		if got := strings.Join(AnswerUnsigned(path), ","); got != want {
+			t.Errorf("AnswerUnsigned(%s): got %q, want %q", path, got, want)
+		}
 	}
 }
