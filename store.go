@@ -77,9 +77,40 @@ type Tx interface {
 	Reports(ctx context.Context, oidPartner string) ([]*Report, error) // by name; Content not loaded
 	Report(ctx context.Context, name string) (*Report, error)          // ErrNotFound
 
-	// Reset deletes a merchant's data (everything but the merchant row), or,
-	// with oidPartner "", every merchant and all their data. Settings and data
-	// keys stay.
+	// Users (one natural person per user_id and scope).
+	InsertUser(ctx context.Context, u *User) (bool, error)         // false if (scope, user_id) exists
+	User(ctx context.Context, scope, userID string) (*User, error) // ErrNotFound; locks
+	UpdateUser(ctx context.Context, u *User) error                 // ErrNotFound
+
+	// Agreements. At most one active agreement per (scope, user_id, card):
+	// InsertAgreement returns ErrConflict for a second one or a taken no_agree.
+	InsertAgreement(ctx context.Context, a *Agreement) error
+	Agreement(ctx context.Context, noAgree string) (*Agreement, error) // ErrNotFound; locks
+	UpdateAgreement(ctx context.Context, a *Agreement) error           // ErrNotFound
+	// Agreements returns the page the filter selects, newest first
+	// (created_at, then no_agree, descending), and how many match in all.
+	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, int, error)
+
+	// Challenges (tokens with a one-time code).
+	InsertChallenge(ctx context.Context, c *Challenge) error         // ErrConflict on a taken token
+	Challenge(ctx context.Context, token string) (*Challenge, error) // ErrNotFound; locks
+	UpdateChallenge(ctx context.Context, c *Challenge) error         // ErrNotFound
+	// LiveChallenge returns the newest live, unexpired (ExpiresAt > now)
+	// challenge of that kind for merchant, user and ref; ErrNotFound if none.
+	LiveChallenge(ctx context.Context, kind, oidPartner, userID, ref string, now time.Time) (*Challenge, error)
+
+	// The simulated issuer's cardholder registry.
+	InsertCardholder(ctx context.Context, c *Cardholder) (bool, error)  // false if the card is known
+	Cardholder(ctx context.Context, cardFP string) (*Cardholder, error) // ErrNotFound
+
+	// SMS sends, for the caps.
+	InsertSMSSend(ctx context.Context, s *SMSSend) error
+	CountSMSSends(ctx context.Context, kind, key string, since time.Time) (int, error) // At >= since
+
+	// Reset deletes a merchant's data (everything but the merchant row: rows
+	// whose oid_partner is the merchant's), or, with oidPartner "", every
+	// merchant and all their data, the cardholder registry included.
+	// Settings and data keys stay.
 	Reset(ctx context.Context, oidPartner string) error
 }
 

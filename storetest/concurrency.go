@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +150,102 @@ func testConcurrency(t *testing.T, open Opener) {
 			t.Fatalf("claimed: got %d distinct notifications, want %d", got, want)
 		}
 		t.Logf("claimer 0 got %d, claimer 1 got %d", len(claimed[0]), len(claimed[1]))
+	})
+}
+
+// These prove the two races the binding flow depends on: two binds of one
+// card, and guesses at one code.
+func testBindingConcurrency(t *testing.T, open Opener) {
+	// Only the partial unique index stands between concurrent binds: no
+	// row exists to lock before the first insert.
+	t.Run("OneActiveAgreement", func(t *testing.T) {
+		s := parallel(t, open)
+		ctx := t.Context()
+		start := make(chan struct{})
+		var (
+			mu                   sync.Mutex
+			inserted, conflicted []string
+			wg                   sync.WaitGroup
+		)
+		for i := range writers {
+			wg.Go(func() {
+				<-start
+				a := newAgreement(fmt.Sprintf("agree-%02d", i), scopeA, "user-1", "card-1")
+				err := s.Update(ctx, func(tx llgate.Tx) error { return tx.InsertAgreement(ctx, a) })
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					inserted = append(inserted, a.NoAgree)
+				case errors.Is(err, llgate.ErrConflict):
+					conflicted = append(conflicted, a.NoAgree)
+				default:
+					t.Errorf("%s: got %v, want nil or ErrConflict", a.NoAgree, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if got, want := len(inserted), 1; got != want {
+			t.Fatalf("inserted: got %d %v, want %d", got, inserted, want)
+		}
+		if got, want := len(conflicted), writers-1; got != want {
+			t.Fatalf("ErrConflict: got %d, want %d", got, want)
+		}
+		as, total := agreements(t, s, llgate.AgreementFilter{Scope: scopeA})
+		if total != 1 || len(as) != 1 || as[0].NoAgree != inserted[0] {
+			t.Fatalf("stored: got %d %v, want 1 [%s]", total, noAgrees(as), inserted[0])
+		}
+	})
+
+	// Each guess locks the challenge, checks the count and raises it: no
+	// more guesses than allowed get through, however many arrive at once.
+	t.Run("WrongCount", func(t *testing.T) {
+		s := parallel(t, open)
+		ctx := t.Context()
+		const maxWrong = 5
+		c := newChallenge("tok")
+		c.WrongCount = 0
+		insertChallenges(t, s, c)
+
+		start := make(chan struct{})
+		var (
+			raised atomic.Int32
+			wg     sync.WaitGroup
+		)
+		for range writers {
+			wg.Go(func() {
+				<-start
+				var mine bool
+				err := s.Update(ctx, func(tx llgate.Tx) error {
+					mine = false // a rerun starts over
+					c, err := tx.Challenge(ctx, "tok")
+					if err != nil {
+						return err
+					}
+					if c.WrongCount >= maxWrong {
+						return nil
+					}
+					c.WrongCount++
+					mine = true
+					return tx.UpdateChallenge(ctx, c)
+				})
+				if err != nil {
+					t.Errorf("Update: %v", err)
+					return
+				}
+				if mine {
+					raised.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if got, want := getChallenge(t, s, "tok").WrongCount, maxWrong; got != want {
+			t.Errorf("WrongCount: got %d, want %d", got, want)
+		}
+		if got, want := raised.Load(), int32(maxWrong); got != want {
+			t.Errorf("goroutines that raised the count: got %d, want %d", got, want)
+		}
 	})
 }

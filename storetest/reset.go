@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/llgate/llgate"
 )
@@ -26,13 +28,50 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 		if err := tx.InsertAttempt(ctx, &llgate.Attempt{NotificationID: "n-" + oid, At: at(0)}); err != nil {
 			return err
 		}
-		return tx.PutReport(ctx, &llgate.Report{Name: oid + ".txt", OidPartner: oid, CreatedAt: at(0)})
+		if err := tx.PutReport(ctx, &llgate.Report{Name: oid + ".txt", OidPartner: oid, CreatedAt: at(0)}); err != nil {
+			return err
+		}
+		u := newUser("m:"+oid, "user-"+oid)
+		u.OidPartner = oid
+		if _, err := tx.InsertUser(ctx, u); err != nil {
+			return err
+		}
+		a := newAgreement("agree-"+oid, "m:"+oid, "user-"+oid, "card-"+oid)
+		a.OidPartner = oid
+		if err := tx.InsertAgreement(ctx, a); err != nil {
+			return err
+		}
+		c := newChallenge("tok-" + oid)
+		c.OidPartner = oid
+		if err := tx.InsertChallenge(ctx, c); err != nil {
+			return err
+		}
+		if err := tx.InsertSMSSend(ctx, &llgate.SMSSend{OidPartner: oid, Kind: llgate.CapMobile, Key: "fp-" + oid, At: at(0)}); err != nil {
+			return err
+		}
+		_, err := tx.InsertCardholder(ctx, &llgate.Cardholder{CardFP: "card-" + oid, PersonFP: "person-" + oid, CreatedAt: at(0)})
+		return err
 	})
 }
 
-// counts is how many rows of each kind a merchant has.
+// counts is how many rows of each kind a merchant has. Cardholders are
+// nobody's, but fillMerchant makes one per merchant.
 type counts struct {
 	Merchant, RequestLog, SMS, Notifications, Attempts, Reports int
+	Users, Agreements, Challenges, SMSSends, Cardholders        int
+}
+
+// countOne is 1 if err is nil and 0 if it is ErrNotFound.
+func countOne(n *int, err error) error {
+	switch {
+	case err == nil:
+		*n = 1
+	case errors.Is(err, llgate.ErrNotFound):
+		*n = 0
+	default:
+		return err
+	}
+	return nil
 }
 
 func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
@@ -74,7 +113,22 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 			return err
 		}
 		c.Reports = len(rs)
-		return nil
+		_, err = tx.User(ctx, "m:"+oid, "user-"+oid)
+		if err := countOne(&c.Users, err); err != nil {
+			return err
+		}
+		if _, c.Agreements, err = tx.Agreements(ctx, llgate.AgreementFilter{Scope: "m:" + oid}); err != nil {
+			return err
+		}
+		_, err = tx.Challenge(ctx, "tok-"+oid)
+		if err := countOne(&c.Challenges, err); err != nil {
+			return err
+		}
+		if c.SMSSends, err = tx.CountSMSSends(ctx, llgate.CapMobile, "fp-"+oid, at(-time.Hour)); err != nil {
+			return err
+		}
+		_, err = tx.Cardholder(ctx, "card-"+oid)
+		return countOne(&c.Cardholders, err)
 	})
 	return c
 }
@@ -112,7 +166,7 @@ func fillSettings(t *testing.T, s llgate.Store) {
 }
 
 func testReset(t *testing.T, open Opener) {
-	full := counts{1, 1, 1, 1, 1, 1}
+	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
 
 	t.Run("Merchant", func(t *testing.T) {
 		s := parallel(t, open)
@@ -123,7 +177,8 @@ func testReset(t *testing.T, open Opener) {
 			t.Fatalf("before reset: got %+v, want %+v", got, full)
 		}
 		update(t, s, func(tx llgate.Tx) error { return tx.Reset(t.Context(), oidA) })
-		if got, want := countMerchant(t, s, oidA), (counts{Merchant: 1}); got != want {
+		// The cardholder registry is nobody's: it stays.
+		if got, want := countMerchant(t, s, oidA), (counts{Merchant: 1, Cardholders: 1}); got != want {
 			t.Errorf("oidA: got %+v, want %+v", got, want)
 		}
 		if got := countMerchant(t, s, oidB); got != full {

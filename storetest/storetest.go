@@ -27,9 +27,17 @@ func Run(t *testing.T, open Opener) {
 	t.Run("SMS", func(t *testing.T) { testSMS(t, open) })
 	t.Run("Notification", func(t *testing.T) { testNotification(t, open) })
 	t.Run("Report", func(t *testing.T) { testReport(t, open) })
+	t.Run("User", func(t *testing.T) { testUser(t, open) })
+	t.Run("Agreement", func(t *testing.T) { testAgreement(t, open) })
+	t.Run("Challenge", func(t *testing.T) { testChallenge(t, open) })
+	t.Run("Cardholder", func(t *testing.T) { testCardholder(t, open) })
+	t.Run("SMSSend", func(t *testing.T) { testSMSSend(t, open) })
 	t.Run("Reset", func(t *testing.T) { testReset(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
-	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+	t.Run("Concurrency", func(t *testing.T) {
+		testConcurrency(t, open)
+		testBindingConcurrency(t, open)
+	})
 }
 
 // parallel marks t parallel and opens its store.

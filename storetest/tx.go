@@ -66,6 +66,29 @@ func testTx(t *testing.T, open Opener) {
 			if _, err := tx.Merchant(ctx, oidB); !errors.Is(err, llgate.ErrNotFound) {
 				t.Errorf("Merchant: got %v, want ErrNotFound", err)
 			}
+			if err := tx.InsertAgreement(ctx, newAgreement("a1", scopeA, "user-1", "card-1")); err != nil {
+				return err
+			}
+			if err := tx.InsertAgreement(ctx, newAgreement("a1", scopeA, "user-2", "card-2")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertAgreement, taken no_agree: got %v, want ErrConflict", err)
+			}
+			if err := tx.InsertAgreement(ctx, newAgreement("a2", scopeA, "user-1", "card-1")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertAgreement, second active: got %v, want ErrConflict", err)
+			}
+			if err := tx.InsertChallenge(ctx, newChallenge("tok")); err != nil {
+				return err
+			}
+			if err := tx.InsertChallenge(ctx, newChallenge("tok")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertChallenge: got %v, want ErrConflict", err)
+			}
+			for range 2 {
+				if _, err := tx.InsertUser(ctx, newUser(scopeA, "user-1")); err != nil {
+					return err
+				}
+				if _, err := tx.InsertCardholder(ctx, &llgate.Cardholder{CardFP: "card-1"}); err != nil {
+					return err
+				}
+			}
 			return tx.PutSetting(ctx, "after", []byte("conflict"))
 		})
 		view(t, s, func(tx llgate.Tx) error {
@@ -88,6 +111,21 @@ func testTx(t *testing.T, open Opener) {
 				return err
 			},
 			"Reset": func(tx llgate.Tx) error { return tx.Reset(ctx, "") },
+			"InsertUser": func(tx llgate.Tx) error {
+				_, err := tx.InsertUser(ctx, newUser(scopeA, "user-1"))
+				return err
+			},
+			"InsertAgreement": func(tx llgate.Tx) error {
+				return tx.InsertAgreement(ctx, newAgreement("a1", scopeA, "user-1", "card-1"))
+			},
+			"InsertChallenge": func(tx llgate.Tx) error { return tx.InsertChallenge(ctx, newChallenge("tok")) },
+			"InsertCardholder": func(tx llgate.Tx) error {
+				_, err := tx.InsertCardholder(ctx, &llgate.Cardholder{CardFP: "card-1"})
+				return err
+			},
+			"InsertSMSSend": func(tx llgate.Tx) error {
+				return tx.InsertSMSSend(ctx, &llgate.SMSSend{OidPartner: oidA, Kind: llgate.CapMobile, Key: "fp", At: at(0)})
+			},
 		}
 		for name, write := range writes {
 			if err := s.View(ctx, write); err == nil {

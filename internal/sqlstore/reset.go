@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // merchantTables are the tables whose rows belong to a merchant through an
@@ -15,11 +16,20 @@ var merchantTables = []string{
 	"sms_messages",
 	"notifications",
 	"reports",
+	"users",
+	"agreements",
+	"challenges",
+	"sms_sends",
+}
+
+// globalTables hold rows of no merchant; only Reset("") empties them.
+var globalTables = []string{
+	"cardholders",
 }
 
 // Reset deletes one merchant's data but keeps the merchant; with oidPartner
-// "" it deletes every merchant and all their data. Settings and data keys
-// stay.
+// "" it deletes every merchant and all their data, and the global tables
+// (the cardholder registry). Settings and data keys stay.
 func (t *Tx) Reset(ctx context.Context, oidPartner string) error {
 	for _, table := range merchantTables {
 		var err error
@@ -33,8 +43,10 @@ func (t *Tx) Reset(ctx context.Context, oidPartner string) error {
 		}
 	}
 	if oidPartner == "" {
-		if _, err := t.exec(ctx, `DELETE FROM merchants`); err != nil {
-			return fmt.Errorf("reset merchants: %w", err)
+		for _, table := range slices.Concat(globalTables, []string{"merchants"}) {
+			if _, err := t.exec(ctx, `DELETE FROM `+table); err != nil {
+				return fmt.Errorf("reset %s: %w", table, err)
+			}
 		}
 	}
 	return nil
