@@ -78,3 +78,19 @@ const (
 	CodeRateLimited    = "9903"
 	CodeSystem         = "9999"
 )
+
+// Return codes of card binding.
+const (
+	CodeCardInvalid     = "1100"
+	CodeNoIssuer        = "1102"
+	CodeCardExpiry      = "1103"
+	CodeDuplicateBind   = "3009"
+	CodeCardBinFailed   = "5001"
+	CodePayTypeMismatch = "5601"
+	CodeUserMismatch    = "7018"
+	CodeWrongSMSCode    = "9700"
+	CodeTooManyWrong    = "9702"
+	CodeSMSCodeExpired  = "9703"
+	CodeSMSFailed       = "9704"
+	CodeCardUnsupported = "9912"
+)

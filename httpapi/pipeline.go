@@ -81,6 +81,8 @@ func (s *Server) merchantAPI(route string, envelope bool, ep Endpoint) http.Hand
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
 		s.cfg.Metrics.observe(route, code, time.Since(start))
+		s.cfg.Logger.Debug("request", "route", route, "oid_partner", x.oid, "ret_code", code,
+			"reason", x.reason, "ms", time.Since(start).Milliseconds())
 		s.reqlog.add(llgate.RequestLogEntry{At: s.now(), Path: route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
 	})
 }

@@ -37,8 +37,10 @@ type Config struct {
 	BodyCap                int64
 	Logger                 *slog.Logger
 	Metrics                *Metrics
-	// Endpoints answers verified merchant requests by path; set by the use
-	// case packages. A path with no endpoint answers 9999.
+	// Binding answers the card-binding routes.
+	Binding *llgate.Binding
+	// Endpoints override the routes' endpoints by path (tests). A path with
+	// no endpoint answers 9999.
 	Endpoints map[string]Endpoint
 }
 
@@ -73,6 +75,16 @@ func New(cfg Config) *Server {
 	if cfg.Mode == "" {
 		cfg.Mode = llgate.ModeSandbox
 	}
+	eps := map[string]Endpoint{}
+	if cfg.Binding != nil {
+		for route, ep := range (&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints() {
+			eps[route] = ep
+		}
+	}
+	for route, ep := range cfg.Endpoints {
+		eps[route] = ep
+	}
+	cfg.Endpoints = eps
 	s := &Server{cfg: cfg}
 	s.reqlog = newRequestLog(cfg.Store, cfg.Logger, cfg.Mode == llgate.ModeSandbox)
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)

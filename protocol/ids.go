@@ -1,41 +1,15 @@
 package protocol
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"strings"
-)
+import llgate "github.com/llgate/llgate"
 
-// IDs are drawn from crypto/rand in Go, never by the database: they must not
-// be guessable (a no_agree or token names someone's card) and PostgreSQL has
-// no LastInsertId. Uniqueness is the store's job (a unique key and a retry).
+// The generators live in the domain (llgate); these names keep the wire
+// package complete for SDK users.
 
 // NewNoAgree returns a 16-digit agreement number, first digit 1-9.
-func NewNoAgree() string { return randomDigits16() }
+func NewNoAgree() string { return llgate.NewNoAgree() }
 
 // NewOidPaybill returns a 16-digit LianLian payment number, first digit 1-9.
-func NewOidPaybill() string { return randomDigits16() }
+func NewOidPaybill() string { return llgate.NewOidPaybill() }
 
 // NewToken returns 32 upper-case hex characters (128 random bits).
-func NewToken() string {
-	b := make([]byte, 16)
-	rand.Read(b) // never fails (Go 1.24+ crashes the program instead)
-	return strings.ToUpper(hex.EncodeToString(b))
-}
-
-func randomDigits16() string {
-	out := make([]byte, 0, 16)
-	buf := make([]byte, 32)
-	for len(out) < 16 {
-		rand.Read(buf)
-		for _, c := range buf {
-			// Rejection sampling keeps digits uniform (250 = 25*10); a
-			// leading zero is drawn again.
-			if c >= 250 || len(out) == 16 || len(out) == 0 && c%10 == 0 {
-				continue
-			}
-			out = append(out, '0'+c%10)
-		}
-	}
-	return string(out)
-}
+func NewToken() string { return llgate.NewToken() }

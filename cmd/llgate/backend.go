@@ -5,24 +5,17 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
-// backend is the store and vault every command that touches data opens.
-type backend struct {
-	store llgate.Store
-	vault *vault.Vault
-	clock llgate.Clock
-	sbox  *llgate.SandboxClock // nil in gateway mode
-}
-
-func openBackend(ctx context.Context, c *config, logger *slog.Logger) (*backend, error) {
+// openApp opens the database named by the config, finds the master key and
+// wires llgate over them. The caller closes the app and then the store.
+func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) (*app.App, error) {
 	var store llgate.Store
 	var err error
 	if isPostgres(c.DB) {
@@ -38,26 +31,21 @@ func openBackend(ctx context.Context, c *config, logger *slog.Logger) (*backend,
 		store.Close()
 		return nil, err
 	}
-	v, err := vault.New(store, master)
+	platformKey, err := loadPlatformKey(c)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	b := &backend{store: store, vault: v}
-	if c.Mode == string(llgate.ModeSandbox) {
-		if b.sbox, err = llgate.NewSandboxClock(ctx, store, nil); err != nil {
-			store.Close()
-			return nil, err
-		}
-		b.clock = b.sbox
-	} else {
-		b.clock = llgate.ClockFunc(func() time.Time { return time.Now().UTC() })
+	a, err := app.New(ctx, app.Options{
+		Mode: llgate.Mode(c.Mode), Store: store, MasterKey: master, PlatformKey: platformKey,
+		AdminToken: token, Limits: c.Limits == "on", CheckHMAC: c.EnvelopeHMAC == "check",
+		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
 	}
-	return b, nil
-}
-
-func (b *backend) merchants() *llgate.Merchants {
-	return &llgate.Merchants{Store: b.store, Vault: b.vault, Clock: b.clock, ParseKey: protocol.ParsePublicKey}
+	return a, nil
 }
 
 // masterKey finds the key that wraps every data key. It never lives in the

@@ -23,6 +23,9 @@ type config struct {
 	TLSKey          string
 	EnvelopeHMAC    string
 	LogLevel        string
+	SMS             string
+	SMSURL          string
+	SMSTemplate     string
 }
 
 func defaultConfig() config {
@@ -56,6 +59,9 @@ func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.W
 	str(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
 	str(&c.EnvelopeHMAC, "envelope-hmac", "check or skip the pay_load HMAC (skip: gateway mode only)")
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
+	str(&c.SMS, "sms", "SMS sender: outbox (the sandbox inbox, default), log, or http")
+	str(&c.SMSURL, "sms-url", "http SMS sender: the provider's URL")
+	str(&c.SMSTemplate, "sms-template", `http SMS sender: body template, e.g. {"to":{{json .Mobile}},"text":{{json .Text}}}`)
 	if v := getenv("LLGATE_MASTER_KEY"); v != "" {
 		c.MasterKey = v
 	}

@@ -36,12 +36,13 @@ func runMerchant(ctx context.Context, args []string, getenv func(string) string,
 		return errUsage
 	}
 	logger := newLogger(stderr, c.LogLevel)
-	b, err := openBackend(ctx, &c, logger)
+	a, err := openApp(ctx, &c, logger, "")
 	if err != nil {
 		return err
 	}
-	defer b.store.Close()
-	ms := b.merchants()
+	defer a.Store.Close()
+	defer a.Close()
+	ms := a.Merchants
 
 	if args[0] == "list" {
 		list, err := ms.List(ctx)

@@ -18,6 +18,7 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -32,40 +33,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger := newLogger(stderr, c.LogLevel)
 
-	b, err := openBackend(ctx, &c, logger)
-	if err != nil {
-		return err
-	}
-	defer b.store.Close()
-
-	platformKey, err := loadPlatformKey(ctx, &c, b)
-	if err != nil {
-		return err
-	}
-	merchants := b.merchants()
-	if c.Merchants != "" {
-		if err := upsertMerchantsFile(ctx, merchants, c.Merchants); err != nil {
-			return err
-		}
-	}
 	token, generated := c.AdminToken, false
 	if token == "" {
 		token, generated = randomToken(), true
 	}
-
-	srv := httpapi.New(httpapi.Config{
-		Mode: llgate.Mode(c.Mode), Store: b.store, Vault: b.vault, Clock: b.clock, SandboxClock: b.sbox,
-		Merchants: merchants, PlatformKey: platformKey, AdminToken: token,
-		CheckHMAC: c.EnvelopeHMAC == "check", Limits: c.Limits == "on", Logger: logger,
-	})
-	defer srv.Close()
+	a, err := openApp(ctx, &c, logger, token)
+	if err != nil {
+		return err
+	}
+	defer a.Store.Close()
+	defer a.Close()
+	if c.Merchants != "" {
+		if err := upsertMerchantsFile(ctx, a.Merchants, c.Merchants); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           a.Server,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -88,7 +77,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	go housekeeping(bg, b, logger)
+	go housekeeping(bg, a, logger)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -120,9 +109,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func loadPlatformKey(ctx context.Context, c *config, b *backend) (*rsa.PrivateKey, error) {
+// loadPlatformKey reads the pinned platform key; nil means app.New creates
+// (once) or loads the stored one.
+func loadPlatformKey(c *config) (*rsa.PrivateKey, error) {
 	if c.PlatformKeyFile == "" {
-		return llgate.PlatformKey(ctx, b.store, b.vault)
+		return nil, nil
 	}
 	pem, err := os.ReadFile(c.PlatformKeyFile)
 	if err != nil {
@@ -158,7 +149,7 @@ func upsertMerchantsFile(ctx context.Context, ms *llgate.Merchants, path string)
 
 // housekeeping follows another replica's clock moves and trims the request
 // log, until ctx ends.
-func housekeeping(ctx context.Context, b *backend, logger *slog.Logger) {
+func housekeeping(ctx context.Context, a *app.App, logger *slog.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastPrune := time.Time{}
@@ -168,15 +159,15 @@ func housekeeping(ctx context.Context, b *backend, logger *slog.Logger) {
 			return
 		case <-tick.C:
 		}
-		if b.sbox != nil {
-			if err := b.sbox.Sync(ctx); err != nil && ctx.Err() == nil {
+		if a.SandboxClock != nil {
+			if err := a.SandboxClock.Sync(ctx); err != nil && ctx.Err() == nil {
 				logger.Warn("clock sync", "err", err)
 			}
 		}
 		if time.Since(lastPrune) > time.Hour {
 			lastPrune = time.Now()
-			cutoff := b.clock.Now().Add(-7 * 24 * time.Hour)
-			err := b.store.Update(ctx, func(tx llgate.Tx) error {
+			cutoff := a.Clock.Now().Add(-7 * 24 * time.Hour)
+			err := a.Store.Update(ctx, func(tx llgate.Tx) error {
 				_, err := tx.PruneRequestLog(ctx, cutoff)
 				return err
 			})

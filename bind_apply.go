@@ -1,0 +1,262 @@
+package llgate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Binding owns card binding: apply, verify, unbind, list.
+type Binding struct {
+	Store  Store
+	Vault  Vault
+	Clock  Clock
+	Issuer Issuer
+	SMS    SMSSender
+	Mode   Mode
+	Caps   Caps // zero value: no caps (--limits off)
+}
+
+// BindApply is a validated bind application.
+type BindApply struct {
+	Merchant  *Merchant
+	Scope     string
+	UserID    string
+	Family    string // Family* of the pay_type
+	Card      Holder
+	RiskItem  string
+	NoOrder   string
+	DtOrder   string
+	NotifyURL string
+}
+
+// ScopeOwner is the vault owner of a scope's data: the merchant, or the
+// platform its users are shared through.
+func ScopeOwner(scope string) string {
+	if p, ok := strings.CutPrefix(scope, "p:"); ok {
+		return "platform:" + p
+	}
+	return strings.TrimPrefix(scope, "m:")
+}
+
+// Apply checks a bind application, creates (or, for a repeat while the
+// token lives, resends) its challenge, commits it, then sends the code.
+// Codes: 1100, 1102, 1103, 1004, 5601, 9912 and the issuer's outcomes,
+// 7018, 3009, 9704 (caps or the SMS provider).
+func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err error) {
+	now := b.Clock.Now()
+	info, err := b.card(a.Card.CardNo, CodeNoIssuer)
+	if err != nil {
+		return "", err
+	}
+	if err := checkFamily(a.Family, info); err != nil {
+		return "", err
+	}
+	if info.CardType == "3" {
+		if err := checkCredit(a.Card, now); err != nil {
+			return "", err
+		}
+	}
+	res, err := b.Issuer.CheckHolder(ctx, a.Card)
+	if err != nil {
+		return "", err
+	}
+
+	cardFP := b.Vault.Fingerprint("card", a.Card.CardNo)
+	personFP := b.Vault.Fingerprint("person", a.Card.IDType+"\x00"+a.Card.IDNo)
+	mobileFP := b.Vault.Fingerprint("mobile", a.Card.Mobile)
+	code := NewSMSCode()
+	if b.Mode == ModeSandbox && a.Merchant.SMSCode != "" {
+		code = a.Merchant.SMSCode
+	}
+	secret, err := json.Marshal(CardSecret{
+		CardNo: a.Card.CardNo, IDType: a.Card.IDType, IDNo: a.Card.IDNo, AcctName: a.Card.AcctName,
+		BindMob: a.Card.Mobile, ValiDate: a.Card.ValiDate, RiskItem: a.RiskItem,
+		NoOrder: a.NoOrder, DtOrder: a.DtOrder, NotifyURL: a.NotifyURL,
+	})
+	if err != nil {
+		return "", err
+	}
+	// The secret is sealed under the token's name outside the transaction,
+	// so which token it will be is peeked first: the live one (a resend keeps
+	// its token) or a fresh one. The transaction confirms the guess; if a
+	// concurrent apply moved it, seal again.
+	owner := ScopeOwner(a.Scope)
+	for attempt := 0; ; attempt++ {
+		target, err := b.peekLive(ctx, a.Merchant.OidPartner, a.UserID, cardFP, now)
+		if err != nil {
+			return "", err
+		}
+		sealed, err := b.Vault.Seal(ctx, owner, TableChallenges, target, secret)
+		if err != nil {
+			return "", err
+		}
+		err = b.Store.Update(ctx, func(tx Tx) error {
+			if err := checkUser(ctx, tx, a.Scope, a.UserID, personFP); err != nil {
+				return err
+			}
+			if _, n, err := tx.Agreements(ctx, AgreementFilter{Scope: a.Scope, UserID: a.UserID, CardFP: cardFP, ActiveOnly: true, Limit: 1}); err != nil {
+				return err
+			} else if n > 0 {
+				return Errorf(CodeDuplicateBind, "this user has an active agreement for this card")
+			}
+			c, err := tx.LiveChallenge(ctx, ChallengeBind, a.Merchant.OidPartner, a.UserID, cardFP, now)
+			isNew := errors.Is(err, ErrNotFound)
+			switch {
+			case isNew:
+				c = &Challenge{
+					Token: target, Kind: ChallengeBind, OidPartner: a.Merchant.OidPartner,
+					Ref: cardFP, State: ChallengeLive, ExpiresAt: now.Add(TokenLifetime), CreatedAt: now,
+				}
+			case err != nil:
+				return err
+			}
+			if c.Token != target {
+				return errMoved
+			}
+			if err := b.Caps.checkAndCount(ctx, tx, capKeys{a.Merchant.OidPartner, mobileFP, cardFP, b.Vault.Fingerprint("user", a.Scope+"\x00"+a.UserID)}, now); err != nil {
+				return err
+			}
+			fill(c, a, personFP, mobileFP, info)
+			c.Sealed, c.UpdatedAt = sealed, now
+			setCode(b.Vault, c, code, now)
+			if isNew {
+				return tx.InsertChallenge(ctx, c)
+			}
+			return tx.UpdateChallenge(ctx, c)
+		})
+		if errors.Is(err, errMoved) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		token = target
+		break
+	}
+	if res.SMSFails {
+		return "", Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
+	}
+	if err := b.SMS.Send(ctx, SMS{OidPartner: a.Merchant.OidPartner, Mobile: a.Card.Mobile, Code: code, Text: SMSText(code)}); err != nil {
+		return "", &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
+	}
+	return token, nil
+}
+
+// errMoved: the live token changed between the peek and the transaction.
+var errMoved = errors.New("live token moved")
+
+// peekLive names the token an apply will use: the live one, or a new one.
+func (b *Binding) peekLive(ctx context.Context, oid, userID, cardFP string, now time.Time) (string, error) {
+	var token string
+	err := b.Store.View(ctx, func(tx Tx) error {
+		c, err := tx.LiveChallenge(ctx, ChallengeBind, oid, userID, cardFP, now)
+		if err == nil {
+			token = c.Token
+		} else if errors.Is(err, ErrNotFound) {
+			token, err = NewToken(), nil
+		}
+		return err
+	})
+	return token, err
+}
+
+func fill(c *Challenge, a *BindApply, personFP, mobileFP string, info CardInfo) {
+	c.UserID, c.Scope = a.UserID, a.Scope
+	c.PersonFP, c.MobileFP = personFP, mobileFP
+	c.CardLast4 = last4(a.Card.CardNo)
+	c.BankCode, c.CardType, c.Family = info.BankCode, info.CardType, a.Family
+	c.MobileMask = maskMobile(a.Card.Mobile)
+}
+
+// card identifies a card; noBIN is the code for an unknown BIN.
+func (b *Binding) card(cardNo, noBIN string) (CardInfo, error) {
+	info, err := b.Issuer.Card(cardNo)
+	if errors.Is(err, ErrUnknownBIN) {
+		return info, Errorf(noBIN, "no issuer for this BIN")
+	}
+	if err != nil {
+		return info, err
+	}
+	if info.Prepaid {
+		return info, Errorf(CodeCardUnsupported, "prepaid cards are not supported")
+	}
+	return info, nil
+}
+
+// checkFamily refuses a pay_type that does not fit the card (5601).
+func checkFamily(family string, info CardInfo) error {
+	switch {
+	case family == FamilyDebit && info.CardType != "2",
+		family == FamilyCredit && info.CardType != "3":
+		return Errorf(CodePayTypeMismatch, "pay_type %s does not fit a card of type %s", family, info.CardType)
+	}
+	return nil
+}
+
+// checkCredit: a credit card needs vali_date (YYMM, not expired) and cvv2.
+func checkCredit(h Holder, now time.Time) error {
+	if h.ValiDate == "" {
+		return FieldError("vali_date", "missing for a credit card")
+	}
+	if h.CVV2 == "" {
+		return FieldError("cvv2", "missing for a credit card")
+	}
+	if !isDigits(h.CVV2, 3) || !validYYMM(h.ValiDate) {
+		return Errorf(CodeCardExpiry, "vali_date or cvv2 malformed")
+	}
+	if expiredYYMM(h.ValiDate, now) {
+		return Errorf(CodeCardExpiry, "card expired")
+	}
+	return nil
+}
+
+func validYYMM(s string) bool {
+	return isDigits(s, 4) && s[2:] >= "01" && s[2:] <= "12"
+}
+
+// expiredYYMM: the card is good through the end of its month (China time).
+func expiredYYMM(s string, now time.Time) bool {
+	c := now.In(ChinaTime)
+	year := 2000 + int(s[0]-'0')*10 + int(s[1]-'0')
+	month := int(s[2]-'0')*10 + int(s[3]-'0')
+	return year < c.Year() || year == c.Year() && month < int(c.Month())
+}
+
+// checkUser enforces one natural person per user_id and scope (7018):
+// another person may take the user_id only once every agreement of the
+// current one under it is unbound.
+func checkUser(ctx context.Context, tx Tx, scope, userID, personFP string) error {
+	u, err := tx.User(ctx, scope, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil || u.PersonFP == personFP {
+		return err
+	}
+	_, n, err := tx.Agreements(ctx, AgreementFilter{Scope: scope, UserID: userID, ActiveOnly: true, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return Errorf(CodeUserMismatch, "user_id belongs to another person with active agreements")
+	}
+	return nil
+}
+
+func last4(s string) string {
+	if len(s) <= 4 {
+		return s
+	}
+	return s[len(s)-4:]
+}
+
+// maskMobile keeps the first 3 and last 4 digits: 138****8000.
+func maskMobile(s string) string {
+	if len(s) != 11 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:3] + "****" + s[7:]
+}

@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/internal/app"
+	"github.com/llgate/llgate/issuer"
+	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/sqlite"
+)
+
+// canary is personal data distinctive enough to grep for.
+var canary = struct {
+	card, credit, idNo, mobile, name, cvv2 string
+}{
+	name: "欧阳金丝雀", mobile: "15987654321", cvv2: "987", idNo: withCheckChar("44030119770707313"),
+}
+
+func init() {
+	canary.card, _ = issuer.TestCard("622202", 19, 31415926, "0000")
+	canary.credit, _ = issuer.TestCard("622148", 16, 2718281, "0000")
+}
+
+// withCheckChar appends the GB 11643 check character to 17 digits.
+func withCheckChar(s string) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(s[i]-'0') * w
+	}
+	return s + string("10X98765432"[sum%11])
+}
+
+// needles are the byte strings that must appear nowhere at rest or in logs.
+func needles() map[string]string {
+	return map[string]string{
+		"card": canary.card, "credit card": canary.credit, "id_no": canary.idNo,
+		"mobile": canary.mobile, "name": canary.name, `cvv2 value`: `"` + canary.cvv2 + `"`,
+		"cvv2 pair": "cvv2=" + canary.cvv2,
+	}
+}
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// exercise runs card binding with the canary data through every path that
+// handles it, including failures that are logged.
+func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) {
+	e := newEnv(t, store, func(o *app.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	c := e.merchant(oidA, nil)
+	ctx := context.Background()
+	p := person{canary.name, "0", canary.idNo, canary.mobile}
+
+	na := e.bind(c, "canary-user", p, canary.card)
+	f := bindFields("canary-user", p, canary.credit)
+	f["pay_type"], f["vali_date"], f["cvv2"] = "3", "3012", canary.cvv2
+	f["risk_item"] = `{"frms_ware_category":"4007","user_info_mercht_userno":"canary-user","user_info_dt_register":"20250101120000","user_info_id_no":"` + canary.idNo + `","user_info_full_name":"` + canary.name + `"}`
+	r, err := c.BindApply(ctx, f)
+	wantCode(t, "credit apply", r, err, "8888")
+	v, err := c.BindVerify(ctx, map[string]string{"user_id": "canary-user", "token": r.Get("token"), "verify_code": e.lastCode(canary.mobile)})
+	wantCode(t, "credit verify", v, err, "0000")
+	l, err := c.BindList(ctx, map[string]string{"user_id": "canary-user", "offset": "0", "card_no": canary.card})
+	wantCode(t, "list", l, err, "0000")
+	r, err = c.CardBin(ctx, map[string]string{"card_no": canary.card})
+	wantCode(t, "card bin", r, err, "0000")
+
+	// Failures are logged and recorded in the request log: they must be masked too.
+	other := *c
+	other.Key = mustKey(t, "platform_private_pkcs8.pem")
+	r, err = other.BindApply(ctx, f) // wrong key: 1001 with the sign source in the request log
+	wantCode(t, "wrong key", r, err, "1001")
+	f["id_no"] = canary.idNo[:17] + "0"
+	r, err = c.BindApply(ctx, f)
+	wantCode(t, "bad id", r, err, "1004")
+	f["id_no"], f["vali_date"] = canary.idNo, "1401"
+	r, err = c.BindApply(ctx, f)
+	wantCode(t, "expired", r, err, "1103")
+	e.admin("GET", "/admin/requests?limit=100", nil, 200, nil) // flush the request log
+	u, err := c.Unbind(ctx, map[string]string{"user_id": "canary-user", "no_agree": na})
+	wantCode(t, "unbind", u, err, "0000")
+}
+
+func scan(t *testing.T, where string, data []byte) {
+	t.Helper()
+	if len(data) == 0 {
+		t.Fatalf("%s: nothing to scan", where)
+	}
+	for what, n := range needles() {
+		if bytes.Contains(data, []byte(n)) {
+			t.Errorf("%s holds the %s in plaintext", where, what)
+		}
+	}
+}
+
+func TestCanarySQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "canary.db")
+	store, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	exercise(t, store, logs)
+	for _, f := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scan(t, filepath.Base(f), b)
+	}
+	scan(t, "the logs", []byte(logs.String()))
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path) // after the checkpoint at close
+	scan(t, "the checkpointed database", b)
+}
+
+func TestCanaryPostgres(t *testing.T) {
+	base := os.Getenv("LLGATE_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("LLGATE_TEST_POSTGRES not set; skipping PostgreSQL tests")
+	}
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		t.Skip("pg_dump not installed")
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "canary_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	store, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	logs := &syncBuffer{}
+	exercise(t, store, logs)
+
+	dumpURL, _ := url.Parse(base)
+	dumpURL.RawQuery = ""
+	out, err := exec.Command("pg_dump", "--schema="+schema, "--data-only", dumpURL.String()).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	if !strings.Contains(string(out), "agreements") {
+		t.Fatalf("pg_dump output does not look like our schema")
+	}
+	scan(t, "pg_dump", out)
+	scan(t, "the logs", []byte(logs.String()))
+}

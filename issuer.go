@@ -1,0 +1,52 @@
+package llgate
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrUnknownBIN means no issuer has the card's BIN: 1102 at bind and pay,
+// 5001 at the card-BIN query.
+var ErrUnknownBIN = errors.New("no such issuer")
+
+// CardInfo is what the issuer says about a card number.
+type CardInfo struct {
+	BankCode string
+	BankName string
+	CardType string // "2" debit, "3" credit
+	Prepaid  bool   // answered 9912 everywhere
+}
+
+// Holder is the card and cardholder data of a bind (or a payment with card
+// elements). CVV2 is only ever in memory.
+type Holder struct {
+	CardNo   string
+	IDType   string
+	IDNo     string
+	AcctName string
+	Mobile   string
+	ValiDate string
+	CVV2     string
+}
+
+// HolderResult is the issuer's answer to a holder check that passed.
+type HolderResult struct {
+	// SMSFails makes the SMS provider fail for this application (the
+	// sandbox's 9704 test card).
+	SMSFails bool
+}
+
+// Issuer is the card issuer seam: the simulated issuing bank (package
+// issuer) or a real channel.
+type Issuer interface {
+	// Card identifies a card: an *Error 1100 when the number is invalid,
+	// ErrUnknownBIN when no issuer has it.
+	Card(cardNo string) (CardInfo, error)
+	// BankName names a bank code ("" if unknown).
+	BankName(bankCode string) string
+	// CheckHolder runs the issuer's checks of a bind apply: nil to go on,
+	// or an *Error carrying the issuer's code (1101, 1109, ...).
+	CheckHolder(ctx context.Context, h Holder) (HolderResult, error)
+	// HolderBound tells the issuer a bind succeeded.
+	HolderBound(ctx context.Context, h Holder) error
+}
