@@ -107,6 +107,42 @@ type Tx interface {
 	InsertSMSSend(ctx context.Context, s *SMSSend) error
 	CountSMSSends(ctx context.Context, kind, key string, since time.Time) (int, error) // At >= since
 
+	// Orders. NoOrder is unique per merchant: InsertOrder returns
+	// ErrConflict for a taken (oid_partner, no_order) or oid_paybill.
+	InsertOrder(ctx context.Context, o *Order) error
+	Order(ctx context.Context, oidPaybill string) (*Order, error)              // ErrNotFound; locks
+	OrderByNo(ctx context.Context, oidPartner, noOrder string) (*Order, error) // ErrNotFound; locks
+	UpdateOrder(ctx context.Context, o *Order) error                           // ErrNotFound
+	// Spent sums Amount over the person's orders with the merchant that
+	// count against limits (PROCESSING, SUCCESS, REFUND) with CountedAt >=
+	// since.
+	Spent(ctx context.Context, oidPartner, personFP string, since time.Time) (Amount, error)
+	// LockPerson serializes payments of one natural person with one
+	// merchant until the transaction ends (limits are checked under it).
+	LockPerson(ctx context.Context, oidPartner, personFP string) error
+	// DueOrders returns up to limit orders whose time has come: WAITING with
+	// ValidUntil <= now, or PROCESSING with SettleAt <= now; locked, and
+	// skipped by concurrent callers on PostgreSQL (SKIP LOCKED).
+	DueOrders(ctx context.Context, now time.Time, limit int) ([]*Order, error)
+	// SettledOrders returns the merchant's orders that reached SUCCESS
+	// (REFUND included: a refunded payment was a successful one) with PaidAt
+	// in [from, to), ordered by PaidAt then oid_paybill (reports).
+	SettledOrders(ctx context.Context, oidPartner string, from, to time.Time) ([]*Order, error)
+
+	// Refunds. NoRefund is unique per merchant.
+	InsertRefund(ctx context.Context, r *Refund) error                            // ErrConflict
+	Refund(ctx context.Context, oidRefundno string) (*Refund, error)              // ErrNotFound; locks
+	RefundByNo(ctx context.Context, oidPartner, noRefund string) (*Refund, error) // ErrNotFound; locks
+	UpdateRefund(ctx context.Context, r *Refund) error                            // ErrNotFound
+	// RefundsOf returns every refund of a payment, oldest first.
+	RefundsOf(ctx context.Context, oidPaybill string) ([]*Refund, error)
+	// DueRefunds returns up to limit refunds in state 0 with SettleAt <=
+	// now; locked and skipped by concurrent callers on PostgreSQL.
+	DueRefunds(ctx context.Context, now time.Time, limit int) ([]*Refund, error)
+	// SettledRefunds returns the merchant's refunds that reached state 2
+	// with SettledAt in [from, to), ordered by SettledAt then oid_refundno.
+	SettledRefunds(ctx context.Context, oidPartner string, from, to time.Time) ([]*Refund, error)
+
 	// Reset deletes a merchant's data (everything but the merchant row: rows
 	// whose oid_partner is the merchant's), or, with oidPartner "", every
 	// merchant and all their data, the cardholder registry included.

@@ -49,6 +49,17 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 		if err := tx.InsertSMSSend(ctx, &llgate.SMSSend{OidPartner: oid, Kind: llgate.CapMobile, Key: "fp-" + oid, At: at(0)}); err != nil {
 			return err
 		}
+		if err := tx.LockPerson(ctx, oid, "person-"+oid); err != nil {
+			return err
+		}
+		if err := tx.InsertOrder(ctx, newOrder("pay-"+oid, oid, "order-"+oid)); err != nil {
+			return err
+		}
+		r := newRefund("ref-"+oid, oid, "refund-"+oid)
+		r.OidPaybill = "pay-" + oid
+		if err := tx.InsertRefund(ctx, r); err != nil {
+			return err
+		}
 		_, err := tx.InsertCardholder(ctx, &llgate.Cardholder{CardFP: "card-" + oid, PersonFP: "person-" + oid, CreatedAt: at(0)})
 		return err
 	})
@@ -59,6 +70,7 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 type counts struct {
 	Merchant, RequestLog, SMS, Notifications, Attempts, Reports int
 	Users, Agreements, Challenges, SMSSends, Cardholders        int
+	Orders, Refunds                                             int
 }
 
 // countOne is 1 if err is nil and 0 if it is ErrNotFound.
@@ -127,6 +139,15 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 		if c.SMSSends, err = tx.CountSMSSends(ctx, llgate.CapMobile, "fp-"+oid, at(-time.Hour)); err != nil {
 			return err
 		}
+		_, err = tx.OrderByNo(ctx, oid, "order-"+oid)
+		if err := countOne(&c.Orders, err); err != nil {
+			return err
+		}
+		rfs, err := tx.RefundsOf(ctx, "pay-"+oid)
+		if err != nil {
+			return err
+		}
+		c.Refunds = len(rfs)
 		_, err = tx.Cardholder(ctx, "card-"+oid)
 		return countOne(&c.Cardholders, err)
 	})
@@ -166,7 +187,7 @@ func fillSettings(t *testing.T, s llgate.Store) {
 }
 
 func testReset(t *testing.T, open Opener) {
-	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
 
 	t.Run("Merchant", func(t *testing.T) {
 		s := parallel(t, open)

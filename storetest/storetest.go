@@ -9,6 +9,8 @@
 package storetest
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,11 +34,14 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Challenge", func(t *testing.T) { testChallenge(t, open) })
 	t.Run("Cardholder", func(t *testing.T) { testCardholder(t, open) })
 	t.Run("SMSSend", func(t *testing.T) { testSMSSend(t, open) })
+	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
+	t.Run("Refund", func(t *testing.T) { testRefund(t, open) })
 	t.Run("Reset", func(t *testing.T) { testReset(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("Concurrency", func(t *testing.T) {
 		testConcurrency(t, open)
 		testBindingConcurrency(t, open)
+		testPaymentConcurrency(t, open)
 	})
 }
 
@@ -74,3 +79,33 @@ const (
 	oidB = "201408071000001540"
 	oidC = "201408071000001541"
 )
+
+// everyFieldSet fails t unless every field of the struct v points to is
+// set, so that a field added to a stored type fails until its fixture, and
+// then the store, carry it.
+func everyFieldSet(t *testing.T, v any) {
+	t.Helper()
+	rv := reflect.ValueOf(v).Elem()
+	for i := range rv.NumField() {
+		if rv.Field(i).IsZero() {
+			t.Errorf("fixture %s: field %s is not set", rv.Type(), rv.Type().Field(i).Name)
+		}
+	}
+}
+
+// everyFieldDiffers fails t unless the structs a and b point to differ in
+// every field but the named ones, so that an update to b from a proves that
+// every other column is written.
+func everyFieldDiffers(t *testing.T, a, b any, except ...string) {
+	t.Helper()
+	ra, rb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	for i := range ra.NumField() {
+		name := ra.Type().Field(i).Name
+		if slices.Contains(except, name) {
+			continue
+		}
+		if reflect.DeepEqual(ra.Field(i).Interface(), rb.Field(i).Interface()) {
+			t.Errorf("fixtures %s: field %s does not change", ra.Type(), name)
+		}
+	}
+}

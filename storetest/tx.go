@@ -81,7 +81,34 @@ func testTx(t *testing.T, open Opener) {
 			if err := tx.InsertChallenge(ctx, newChallenge("tok")); !errors.Is(err, llgate.ErrConflict) {
 				t.Errorf("InsertChallenge: got %v, want ErrConflict", err)
 			}
+			if err := tx.InsertOrder(ctx, newOrder("pay-1", oidA, "order-1")); err != nil {
+				return err
+			}
+			if err := tx.InsertOrder(ctx, newOrder("pay-1", oidA, "order-2")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertOrder, taken oid_paybill: got %v, want ErrConflict", err)
+			}
+			if err := tx.InsertOrder(ctx, newOrder("pay-2", oidA, "order-1")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertOrder, taken no_order: got %v, want ErrConflict", err)
+			}
+			if err := tx.InsertRefund(ctx, newRefund("ref-1", oidA, "refund-1")); err != nil {
+				return err
+			}
+			if err := tx.InsertRefund(ctx, newRefund("ref-1", oidA, "refund-2")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertRefund, taken oid_refundno: got %v, want ErrConflict", err)
+			}
+			if err := tx.InsertRefund(ctx, newRefund("ref-2", oidA, "refund-1")); !errors.Is(err, llgate.ErrConflict) {
+				t.Errorf("InsertRefund, taken no_refund: got %v, want ErrConflict", err)
+			}
+			if _, err := tx.Order(ctx, "missing"); !errors.Is(err, llgate.ErrNotFound) {
+				t.Errorf("Order: got %v, want ErrNotFound", err)
+			}
+			if err := tx.UpdateRefund(ctx, newRefund("missing", oidA, "refund-9")); !errors.Is(err, llgate.ErrNotFound) {
+				t.Errorf("UpdateRefund: got %v, want ErrNotFound", err)
+			}
 			for range 2 {
+				if err := tx.LockPerson(ctx, oidA, "person-1"); err != nil {
+					return err
+				}
 				if _, err := tx.InsertUser(ctx, newUser(scopeA, "user-1")); err != nil {
 					return err
 				}
@@ -123,6 +150,11 @@ func testTx(t *testing.T, open Opener) {
 				_, err := tx.InsertCardholder(ctx, &llgate.Cardholder{CardFP: "card-1"})
 				return err
 			},
+			"InsertOrder": func(tx llgate.Tx) error { return tx.InsertOrder(ctx, newOrder("pay-1", oidA, "order-1")) },
+			"InsertRefund": func(tx llgate.Tx) error {
+				return tx.InsertRefund(ctx, newRefund("ref-1", oidA, "refund-1"))
+			},
+			"LockPerson": func(tx llgate.Tx) error { return tx.LockPerson(ctx, oidA, "person-1") },
 			"InsertSMSSend": func(tx llgate.Tx) error {
 				return tx.InsertSMSSend(ctx, &llgate.SMSSend{OidPartner: oidA, Kind: llgate.CapMobile, Key: "fp", At: at(0)})
 			},

@@ -20,6 +20,9 @@ var merchantTables = []string{
 	"agreements",
 	"challenges",
 	"sms_sends",
+	"refunds",
+	"orders",
+	"person_locks",
 }
 
 // globalTables hold rows of no merchant; only Reset("") empties them.

@@ -24,6 +24,15 @@ type Tx struct {
 	lock     string // d.LockSuffix inside Update, "" inside View
 }
 
+// claim returns the dialect's ClaimSuffix inside Update and "" inside View,
+// where PostgreSQL refuses row locks.
+func (t *Tx) claim() string {
+	if !t.writable {
+		return ""
+	}
+	return t.d.ClaimSuffix
+}
+
 var _ llgate.Tx = (*Tx)(nil)
 
 type scanner interface{ Scan(dest ...any) error }
