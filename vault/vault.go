@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/llgate/llgate"
@@ -45,6 +46,12 @@ const (
 	tagSize     = 16
 	minSealSize = headerSize + nonceSize + tagSize
 )
+
+// RefreshInterval is how long a Vault seals with the newest data-key version
+// it knows before it asks the store, in the background, whether a rotation
+// (in this or another process) added a newer one. A ciphertext naming a
+// version the Vault does not know makes it re-read the owner's keys at once.
+const RefreshInterval = 5 * time.Second
 
 // Wrapped data key layout: format (1) | nonce (12) | GCM(data key) and tag.
 const wrappedSize = 1 + nonceSize + MasterKeySize + tagSize
@@ -79,10 +86,11 @@ type Vault struct {
 }
 
 // keyring is one owner's unwrapped data keys. It is replaced, never
-// modified, so readers need no lock once they hold it.
+// modified (but for checked), so readers need no lock once they hold it.
 type keyring struct {
 	current int
 	aeads   map[int]cipher.AEAD
+	checked atomic.Int64 // unix nanoseconds when current was last confirmed newest
 }
 
 // New creates a vault over the store. master is the 32-byte master key that
@@ -124,6 +132,8 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 // Seal encrypts plaintext with AES-256-GCM under the owner's current data
 // key. The first Seal for an owner may create its data key with a store
 // Update of its own, so call Seal before, not inside, a write transaction.
+// Once every RefreshInterval per owner, a Seal also starts a background
+// read of the owner's keys, which picks up a rotation.
 func (v *Vault) Seal(ctx context.Context, owner, table, row string, plaintext []byte) ([]byte, error) {
 	if err := checkNames(owner, table, row); err != nil {
 		return nil, err
@@ -132,13 +142,55 @@ func (v *Vault) Seal(ctx context.Context, owner, table, row string, plaintext []
 	if err != nil {
 		return nil, err
 	}
+	v.refreshLater(owner, r)
+	return v.seal(r, owner, table, row, plaintext), nil
+}
+
+// sealAtLeast is Seal with a key version of at least min: rotation knows
+// the version it rotates to and does not wait for the refresh.
+func (v *Vault) sealAtLeast(ctx context.Context, owner, table, row string, plaintext []byte, min int) ([]byte, error) {
+	if err := checkNames(owner, table, row); err != nil {
+		return nil, err
+	}
+	r, err := v.ring(ctx, owner, min)
+	if err != nil {
+		return nil, err
+	}
+	return v.seal(r, owner, table, row, plaintext), nil
+}
+
+func (v *Vault) seal(r *keyring, owner, table, row string, plaintext []byte) []byte {
 	aead := r.aeads[r.current]
 	out := make([]byte, headerSize+nonceSize, headerSize+nonceSize+len(plaintext)+tagSize)
 	out[0] = formatV1
 	binary.BigEndian.PutUint32(out[1:headerSize], uint32(r.current))
 	rand.Read(out[headerSize:])
 	nonce := out[headerSize:]
-	return aead.Seal(out, nonce, plaintext, additionalData(owner, table, row, r.current)), nil
+	return aead.Seal(out, nonce, plaintext, additionalData(owner, table, row, r.current))
+}
+
+// refreshLater checks, once every RefreshInterval per owner, whether a
+// rotation added a newer version than r's, and if so caches the reloaded
+// keys for the Seals that follow. The check runs in the background: a Seal
+// never waits for it, and never deadlocks on a store with one connection
+// when a caller seals inside a transaction. A failed check keeps r: every
+// version stays readable, so sealing with a superseded one is safe, and
+// the rotation's later passes rewrite what was sealed so.
+func (v *Vault) refreshLater(owner string, r *keyring) {
+	now := v.now().UnixNano()
+	last := r.checked.Load()
+	if now-last < int64(RefreshInterval) || !r.checked.CompareAndSwap(last, now) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), RefreshInterval)
+		defer cancel()
+		keys, err := v.dataKeys(ctx, owner)
+		if err != nil || len(keys) == 0 || keys[len(keys)-1].Version <= r.current {
+			return
+		}
+		v.ring(ctx, owner, keys[len(keys)-1].Version) // caches the reloaded keyring
+	}()
 }
 
 // Open decrypts a ciphertext made by Seal for the same owner, table and row.
@@ -165,10 +217,19 @@ func (v *Vault) Open(ctx context.Context, owner, table, row string, ciphertext [
 
 // KeyVersion returns the data-key version a ciphertext was sealed with.
 func KeyVersion(ciphertext []byte) (int, error) {
-	if len(ciphertext) < minSealSize || ciphertext[0] != formatV1 {
+	if len(ciphertext) < minSealSize {
 		return 0, ErrFormat
 	}
-	v := binary.BigEndian.Uint32(ciphertext[1:headerSize])
+	return HeadVersion(ciphertext)
+}
+
+// HeadVersion is KeyVersion for the first bytes of a ciphertext (at least
+// 5), as a listing of sealed values returns them.
+func HeadVersion(head []byte) (int, error) {
+	if len(head) < headerSize || head[0] != formatV1 {
+		return 0, ErrFormat
+	}
+	v := binary.BigEndian.Uint32(head[1:headerSize])
 	if v == 0 || v > 1<<31-1 {
 		return 0, ErrFormat
 	}
@@ -176,9 +237,11 @@ func KeyVersion(ciphertext []byte) (int, error) {
 }
 
 // Rotate adds a new data key version for owner and makes it current for this
-// Vault. Existing ciphertexts keep opening with their own version. Other
-// Vaults over the same store keep sealing with the version they cached until
-// they are recreated; that is harmless, every version stays readable.
+// Vault. Existing ciphertexts keep opening with their own version; Rotation
+// rewrites them. Other Vaults over the same store keep sealing with the
+// version they cached for up to RefreshInterval; that is harmless, every
+// version stays readable, and a Rotation's later passes rewrite what they
+// sealed meanwhile.
 func (v *Vault) Rotate(ctx context.Context, owner string) (int, error) {
 	if err := checkNames(owner, "", ""); err != nil {
 		return 0, err
@@ -325,6 +388,7 @@ func (v *Vault) loadLocked(ctx context.Context, owner string) (*keyring, error) 
 			r.current = k.Version
 		}
 	}
+	r.checked.Store(v.now().UnixNano())
 	v.mu.Lock()
 	v.rings[owner] = r
 	v.mu.Unlock()

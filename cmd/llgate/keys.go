@@ -14,8 +14,13 @@ import (
 )
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate" {
+		// run does not hand runKeys its getenv; the environment is the
+		// process's, as it is for run's caller.
+		return runKeysRotate(ctx, args[1:], os.Getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "gen" {
-		fmt.Fprintln(stderr, "usage: llgate keys gen [--out DIR] [--bits 2048]")
+		fmt.Fprintln(stderr, "usage: llgate keys gen [--out DIR] [--bits 2048] | llgate keys rotate [--db ...] [--batch 500]")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("llgate keys gen", flag.ContinueOnError)
