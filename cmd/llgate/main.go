@@ -35,6 +35,7 @@ commands:
   serve                 run the sandbox (default) or gateway
   keys gen              generate a merchant RSA key pair in every format clients use
   merchant add | list   add or list merchants in the database
+  notify list | resend  list or resend notifications; notify listen: a test notify_url
 run 'llgate <command> -h' for its flags`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runKeys(ctx, args[1:], stdout, stderr)
 	case "merchant":
 		return runMerchant(ctx, args[1:], getenv, stdout, stderr)
+	case "notify":
+		return runNotify(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -1,0 +1,48 @@
+package notify
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"testing"
+
+	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/sqlite"
+)
+
+// BenchmarkDeliver measures RunOnce over a backlog of b.N due notifications
+// to a local receiver that acknowledges each: claim, open, POST, record.
+// It reports notifications/s; set LLGATE_TEST_POSTGRES for the PostgreSQL
+// variant.
+func BenchmarkDeliver(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkDeliver(b, sqlite.MustOpenTest(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(postgres.TestEnv) == "" {
+			b.Skip(postgres.TestEnv + " not set")
+		}
+		benchmarkDeliver(b, postgres.MustOpenTest(b))
+	})
+}
+
+func benchmarkDeliver(b *testing.B, store llgate.Store) {
+	e := newEnv(b, store)
+	rc := newReceiver(b, func(k int, w http.ResponseWriter, r *http.Request) { ackAnswer(k, w, r) })
+	e.enqueue(rc.URL, max(b.N, 11))
+	w := e.worker()
+	ctx := context.Background()
+	b.ResetTimer()
+	total := 0
+	for total < b.N {
+		n, err := w.RunOnce(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			b.Fatalf("nothing due after %d of %d", total, b.N)
+		}
+		total += n
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "notifications/s")
+}
