@@ -69,7 +69,7 @@ func (b *Binding) Verify(ctx context.Context, v *BindVerify) (*BindVerified, err
 			if err := tx.UpdateChallenge(ctx, c); err != nil {
 				return err
 			}
-			if err := b.takeUser(ctx, tx, c, now); err != nil {
+			if err := takeUser(ctx, tx, c.Scope, c.UserID, c.OidPartner, c.PersonFP, now); err != nil {
 				return err
 			}
 			err = tx.InsertAgreement(ctx, &Agreement{
@@ -125,20 +125,20 @@ func (b *Binding) peekChallenge(ctx context.Context, v *BindVerify) (*Challenge,
 	return c, secret, nil
 }
 
-// takeUser binds the user_id to the challenge's person (7018 if another
-// person still holds it).
-func (b *Binding) takeUser(ctx context.Context, tx Tx, c *Challenge, now time.Time) error {
-	u := &User{Scope: c.Scope, UserID: c.UserID, OidPartner: c.OidPartner, PersonFP: c.PersonFP, CreatedAt: now, UpdatedAt: now}
+// takeUser binds the user_id to the person (7018 if another person still
+// holds it).
+func takeUser(ctx context.Context, tx Tx, scope, userID, oid, personFP string, now time.Time) error {
+	u := &User{Scope: scope, UserID: userID, OidPartner: oid, PersonFP: personFP, CreatedAt: now, UpdatedAt: now}
 	if ok, err := tx.InsertUser(ctx, u); err != nil || ok {
 		return err
 	}
-	if err := checkUser(ctx, tx, c.Scope, c.UserID, c.PersonFP); err != nil {
+	if err := checkUser(ctx, tx, scope, userID, personFP); err != nil {
 		return err
 	}
-	u, err := tx.User(ctx, c.Scope, c.UserID)
-	if err != nil || u.PersonFP == c.PersonFP {
+	u, err := tx.User(ctx, scope, userID)
+	if err != nil || u.PersonFP == personFP {
 		return err
 	}
-	u.PersonFP, u.UpdatedAt = c.PersonFP, now
+	u.PersonFP, u.UpdatedAt = personFP, now
 	return tx.UpdateUser(ctx, u)
 }

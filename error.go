@@ -94,3 +94,19 @@ const (
 	CodeSMSFailed       = "9704"
 	CodeCardUnsupported = "9912"
 )
+
+// Return codes of payments and refunds.
+const (
+	CodeLimitDay   = "1014"
+	CodeLimitMonth = "1016"
+	CodeLimitTxn   = "1019"
+	CodeClosed     = "2006"
+	CodePaid       = "2007"
+	CodeProcessing = "2008"
+	CodeNoOriginal = "5002"
+	CodeOverRefund = "5007"
+	CodeNotPaid    = "5008"
+)
+
+// CodeFailed is a payment that failed for a reason the issuer did not name.
+const CodeFailed = "1005"

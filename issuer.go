@@ -3,6 +3,7 @@ package llgate
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrUnknownBIN means no issuer has the card's BIN: 1102 at bind and pay,
@@ -49,4 +50,31 @@ type Issuer interface {
 	CheckHolder(ctx context.Context, h Holder) (HolderResult, error)
 	// HolderBound tells the issuer a bind succeeded.
 	HolderBound(ctx context.Context, h Holder) error
+	Charger
+}
+
+// Charge asks the issuer to take a payment.
+type Charge struct {
+	OidPaybill string
+	CardNo     string
+	Amount     Amount
+	VerifiedAt time.Time // when the customer confirmed the payment
+}
+
+// Charge results that are not declines.
+const (
+	ChargeSuccess    = "success"
+	ChargeProcessing = "processing" // ask again later (the 2008 test card)
+)
+
+// Charger is the payment part of the Issuer seam: Charge returns
+// ChargeSuccess or ChargeProcessing, or an *Error carrying the issuer's
+// decline (6001, 1005, ...). Asking again about the same OidPaybill must be
+// safe: it is how a crashed verify is recovered.
+type Charger interface {
+	Charge(ctx context.Context, c Charge) (string, error)
+	// Refund returns money to the card: nil, or an *Error carrying the
+	// issuer's refusal (9920). Asking again about the same refund must be
+	// safe.
+	Refund(ctx context.Context, c Charge) error
 }

@@ -68,7 +68,9 @@ func newEnv(t *testing.T, store llgate.Store, opts ...envOption) *env {
 	}
 	e := &env{t: t, app: a, keyCache: map[string]*rsa.PrivateKey{}}
 	e.srv = httptest.NewServer(a.Server)
-	t.Cleanup(func() { e.srv.Close(); a.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := a.Start(ctx)
+	t.Cleanup(func() { cancel(); wait(); e.srv.Close(); a.Close() })
 	return e
 }
 
@@ -132,6 +134,15 @@ func (e *env) admin(method, path string, body any, want int, out any) {
 func (e *env) advance(d time.Duration) {
 	e.t.Helper()
 	e.admin("POST", "/admin/clock", map[string]any{"advance_seconds": int64(d / time.Second)}, 200, nil)
+}
+
+// settle finishes everything the clock made due (the background loop does
+// the same by itself; this waits for it deterministically).
+func (e *env) settle() {
+	e.t.Helper()
+	if err := e.app.SettleNow(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // lastCode reads the newest code texted to mobile from the sandbox inbox.

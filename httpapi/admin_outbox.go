@@ -22,6 +22,7 @@ type notificationOut struct {
 	NoRefund      string       `json:"no_refund,omitempty"`
 	URL           string       `json:"url"`
 	Status        string       `json:"status"`
+	AttemptCount  int          `json:"attempt_count"`
 	NextAttemptAt string       `json:"next_attempt_at,omitempty"`
 	Attempts      []attemptOut `json:"attempts"`
 }
@@ -29,7 +30,7 @@ type notificationOut struct {
 func (s *Server) notificationJSON(n *llgate.Notification, attempts []*llgate.Attempt) notificationOut {
 	out := notificationOut{
 		ID: n.ID, Kind: n.Kind, OidPartner: n.OidPartner, NoOrder: n.NoOrder, NoRefund: n.NoRefund,
-		URL: n.URL, Status: n.Status, Attempts: make([]attemptOut, 0, len(attempts)),
+		URL: n.URL, Status: n.Status, AttemptCount: n.AttemptCount, Attempts: make([]attemptOut, 0, len(attempts)),
 	}
 	if n.Status == llgate.NotifyPending {
 		out.NextAttemptAt = rfc3339(n.NextAttemptAt)
@@ -91,6 +92,9 @@ func (s *Server) handleNotificationResend(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		s.storeError(w, err)
 		return
+	}
+	if s.cfg.Wake != nil {
+		s.cfg.Wake()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -75,6 +75,9 @@ func (s *Server) handleClockAdvance(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
+	if s.cfg.Wake != nil {
+		s.cfg.Wake()
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"now": rfc3339(now)})
 }
 

@@ -37,8 +37,13 @@ type Config struct {
 	BodyCap                int64
 	Logger                 *slog.Logger
 	Metrics                *Metrics
-	// Binding answers the card-binding routes.
-	Binding *llgate.Binding
+	// Binding answers the card-binding routes, Payments quick pay.
+	Binding  *llgate.Binding
+	Payments *llgate.Payments
+	Refunds  *llgate.Refunds
+	// Wake is called when notification work may have come due (the sandbox
+	// clock moved, a resend), so the worker acts at once.
+	Wake func()
 	// Endpoints override the routes' endpoints by path (tests). A path with
 	// no endpoint answers 9999.
 	Endpoints map[string]Endpoint
@@ -78,6 +83,16 @@ func New(cfg Config) *Server {
 	eps := map[string]Endpoint{}
 	if cfg.Binding != nil {
 		for route, ep := range (&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints() {
+			eps[route] = ep
+		}
+	}
+	if cfg.Payments != nil {
+		for route, ep := range (&payAPI{p: cfg.Payments}).endpoints() {
+			eps[route] = ep
+		}
+	}
+	if cfg.Refunds != nil {
+		for route, ep := range (&refundAPI{r: cfg.Refunds}).endpoints() {
 			eps[route] = ep
 		}
 	}

@@ -104,3 +104,36 @@ func (s *Simulated) HolderBound(ctx context.Context, h llgate.Holder) error {
 		return err
 	})
 }
+
+// ProcessingDelay is how long the 2008 test card stays PROCESSING after the
+// customer's verify, by the sandbox clock.
+const ProcessingDelay = 5 * time.Minute
+
+// Charge takes a payment. With test-card outcomes on, the pay-verify digits
+// decline (6001, 1005, 1111, 9094, 9990, 9991) or keep it processing (2008)
+// until ProcessingDelay after the verify.
+func (s *Simulated) Charge(ctx context.Context, c llgate.Charge) (string, error) {
+	if !s.Outcomes {
+		return llgate.ChargeSuccess, nil
+	}
+	switch code := PayOutcome(c.CardNo); code {
+	case "":
+		return llgate.ChargeSuccess, nil
+	case OutcomeProcessing:
+		if s.Clock.Now().Before(c.VerifiedAt.Add(ProcessingDelay)) {
+			return llgate.ChargeProcessing, nil
+		}
+		return llgate.ChargeSuccess, nil
+	default:
+		return "", llgate.Errorf(code, "test card outcome %s", code)
+	}
+}
+
+// Refund returns money. With test-card outcomes on, the refund digits 9920
+// make it fail.
+func (s *Simulated) Refund(ctx context.Context, c llgate.Charge) error {
+	if code := RefundOutcome(c.CardNo); s.Outcomes && code != "" {
+		return llgate.Errorf(code, "test card outcome %s", code)
+	}
+	return nil
+}

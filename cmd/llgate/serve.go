@@ -76,8 +76,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintln(stdout, string(line))
 
 	bg, stopBG := context.WithCancel(ctx)
-	defer stopBG()
 	go housekeeping(bg, a, logger)
+	waitWork := a.Start(bg) // notification attempts, settlements: due by the clock
+	defer func() { stopBG(); waitWork() }()
 
 	errc := make(chan error, 1)
 	go func() {

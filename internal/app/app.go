@@ -7,11 +7,17 @@ import (
 	"context"
 	"crypto/rsa"
 	"log/slog"
+	"net/http"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/httpapi"
 	"github.com/llgate/llgate/issuer"
+	"github.com/llgate/llgate/notify"
 	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/sms"
 	"github.com/llgate/llgate/vault"
@@ -32,6 +38,12 @@ type Options struct {
 	SMSTemplate string
 	Logger      *slog.Logger
 	Wall        func() time.Time // the sandbox clock's wall time (tests); nil = time.Now
+	// NotifyTimeout bounds one notification attempt (default 5 s).
+	NotifyTimeout time.Duration
+	// NotifyTransport replaces the notifier's HTTP transport (tests).
+	NotifyTransport http.RoundTripper
+	// Registry collects the metrics (a new one when nil).
+	Registry *prometheus.Registry
 }
 
 // App is a wired llgate.
@@ -42,8 +54,13 @@ type App struct {
 	SandboxClock *llgate.SandboxClock // nil in gateway mode
 	Merchants    *llgate.Merchants
 	Binding      *llgate.Binding
+	Payments     *llgate.Payments
+	Refunds      *llgate.Refunds
+	Notifier     *notify.Worker
 	PlatformKey  *rsa.PrivateKey
 	Server       *httpapi.Server
+	logger       *slog.Logger
+	settleMu     sync.Mutex // one settlement pass at a time in this process
 }
 
 // New wires an App over an open store.
@@ -90,12 +107,92 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Limits {
 		a.Binding.Caps = llgate.DefaultCaps()
 	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	transport := o.NotifyTransport
+	if transport == nil {
+		// The sandbox delivers to the merchant's own machine and accepts
+		// self-signed certificates; a gateway refuses private addresses at
+		// dial time and verifies certificates.
+		sandbox := o.Mode == llgate.ModeSandbox
+		transport = notify.NewTransport(!sandbox, sandbox)
+	}
+	a.Notifier = &notify.Worker{
+		Store: o.Store, Vault: v, Clock: a.Clock, Transport: transport, Timeout: o.NotifyTimeout,
+		Logger: o.Logger, Metrics: notify.NewMetrics(o.Registry),
+	}
+	a.Payments = &llgate.Payments{
+		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, SMS: o.SMS, Binding: a.Binding,
+		Notices: &notify.Signer{Key: a.PlatformKey}, Mode: o.Mode, Caps: a.Binding.Caps, Wake: a.Notifier.Wake,
+	}
+	a.Refunds = &llgate.Refunds{
+		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, Notices: a.Payments.Notices,
+		Payments: a.Payments, Wake: a.Notifier.Wake,
+	}
+	payments := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "llgate_payments_total", Help: "Payments by the state they reached (SUCCESS, FAILURE, PROCESSING, CLOSED).",
+	}, []string{"result"})
+	o.Registry.MustRegister(payments)
+	a.Payments.OnResult = func(status string) { payments.WithLabelValues(status).Inc() }
+	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
-		Merchants: a.Merchants, Binding: a.Binding, PlatformKey: a.PlatformKey, AdminToken: o.AdminToken,
-		CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
+		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
+		AdminToken: o.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
+		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake,
 	})
 	return a, nil
+}
+
+// Start runs the work that comes due by the clock (notification attempts,
+// settlements, closing orders) until ctx ends; it needs no request to run.
+// The returned function waits for it to stop.
+func (a *App) Start(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Notifier.Run(ctx) }()
+	go func() { defer wg.Done(); a.settleLoop(ctx) }()
+	return wg.Wait
+}
+
+// settleLoop settles due orders and refunds, polling often enough that a
+// sandbox clock jump is felt within a fraction of a second.
+func (a *App) settleLoop(ctx context.Context) {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := a.SettleNow(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("settle", "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// SettleNow settles everything due by the clock now: it waits for a pass
+// already running in this process, then runs until nothing is due. When it
+// returns, every order and refund that was due is settled (tests use it
+// instead of waiting on the background loop).
+func (a *App) SettleNow(ctx context.Context) error {
+	a.settleMu.Lock()
+	defer a.settleMu.Unlock()
+	for _, settle := range []func(context.Context) (int, error){a.Payments.Settle, a.Refunds.Settle} {
+		for {
+			n, err := settle(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // Close flushes the server's request log. The store is the caller's.

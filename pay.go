@@ -1,0 +1,149 @@
+package llgate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Notices signs notification bodies with the platform key (package notify).
+type Notices interface {
+	Sign(fields map[string]string, signType string) ([]byte, error)
+}
+
+// Payments owns quick pay: apply, verify, settlement by the clock, query.
+type Payments struct {
+	Store   Store
+	Vault   Vault
+	Clock   Clock
+	Issuer  Issuer
+	SMS     SMSSender
+	Notices Notices
+	Binding *Binding // card checks and agreements shared with binding
+	Mode    Mode
+	Caps    Caps
+	Wake    func() // tells the notification worker something is due
+	// OnResult, when set, is told each state an order reaches (metrics).
+	OnResult func(status string)
+}
+
+func (p *Payments) observe(status string) {
+	if p.OnResult != nil {
+		p.OnResult(status)
+	}
+}
+
+// TestLimit is what a merchant that is not live allows each customer per
+// transaction, day and month (prepartion.md): 50.00.
+const TestLimit Amount = 5000
+
+// DefaultValidOrder is how long an order stays open without valid_order.
+const DefaultValidOrder = 10080 * time.Minute
+
+// limits returns the merchant's caps: the test caps until it is live.
+func limits(m *Merchant) Limits {
+	if !m.Live {
+		return Limits{PerTxn: TestLimit, PerDay: TestLimit, PerMonth: TestLimit}
+	}
+	return m.Limits
+}
+
+// checkLimits refuses an amount over the person's caps with the merchant:
+// per transaction, day, month, in that order (1019, 1014, 1016). Inside a
+// transaction it runs under LockPerson, so concurrent payments cannot pass a
+// limit together.
+func checkLimits(ctx context.Context, tx Tx, m *Merchant, personFP string, amount Amount, now time.Time) error {
+	l := limits(m)
+	if l.PerTxn > 0 && amount > l.PerTxn {
+		return Errorf(CodeLimitTxn, "amount over the per-transaction limit")
+	}
+	for _, c := range []struct {
+		max   Amount
+		since time.Time
+		code  string
+	}{{l.PerDay, chinaDayStart(now), CodeLimitDay}, {l.PerMonth, ChinaMonthStart(now), CodeLimitMonth}} {
+		if c.max <= 0 {
+			continue
+		}
+		spent, err := tx.Spent(ctx, m.OidPartner, personFP, c.since)
+		if err != nil {
+			return err
+		}
+		if spent+amount > c.max {
+			return Errorf(c.code, "amount over the customer's limit")
+		}
+	}
+	return nil
+}
+
+// ChinaDate is yyyyMMdd of t in China time (settle_date).
+func ChinaDate(t time.Time) string { return t.In(ChinaTime).Format("20060102") }
+
+// ChinaTimestamp is yyyyMMddHHmmss of t in China time.
+func ChinaTimestamp(t time.Time) string { return t.In(ChinaTime).Format("20060102150405") }
+
+// openOrder opens an order's sealed secret.
+func (p *Payments) openOrder(ctx context.Context, o *Order) (*OrderSecret, error) {
+	return OpenOrderSecret(ctx, p.Vault, o)
+}
+
+// OpenOrderSecret opens an order's sealed secret (info_order, card
+// elements) with the vault.
+func OpenOrderSecret(ctx context.Context, v Vault, o *Order) (*OrderSecret, error) {
+	var s OrderSecret
+	if len(o.Sealed) == 0 {
+		return &s, nil
+	}
+	b, err := v.Open(ctx, o.OidPartner, TableOrders, o.OidPaybill, o.Sealed)
+	if err != nil {
+		return nil, err
+	}
+	return &s, json.Unmarshal(b, &s)
+}
+
+// cardOf returns the card an order pays with: its own card elements, or
+// its agreement's.
+func (p *Payments) cardOf(ctx context.Context, o *Order, s *OrderSecret) (*CardSecret, error) {
+	if s.Card != nil {
+		return s.Card, nil
+	}
+	var a *Agreement
+	err := p.Store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.Agreement(ctx, o.NoAgree)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.openAgreement(ctx, a)
+}
+
+func (p *Payments) openAgreement(ctx context.Context, a *Agreement) (*CardSecret, error) {
+	b, err := p.Vault.Open(ctx, ScopeOwner(a.Scope), TableAgreements, a.NoAgree, a.Sealed)
+	if err != nil {
+		return nil, err
+	}
+	var c CardSecret
+	return &c, json.Unmarshal(b, &c)
+}
+
+// view runs a read-only transaction returning one value.
+func view[T any](ctx context.Context, s Store, fn func(tx Tx) (T, error)) (T, error) {
+	var out T
+	err := s.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+var errRetry = errors.New("state moved; retry")
+
+func (p *Payments) wake() {
+	if p.Wake != nil {
+		p.Wake()
+	}
+}

@@ -1,0 +1,256 @@
+package llgate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// PayApply is a validated pay apply: with an agreement (NoAgree) or with
+// card elements (Card).
+type PayApply struct {
+	Merchant    *Merchant
+	Scope       string
+	UserID      string
+	NoOrder     string
+	DtOrder     string
+	BusiPartner string
+	NameGoods   string
+	InfoOrder   string
+	Amount      Amount
+	MoneyOrder  string
+	NotifyURL   string
+	ValidOrder  time.Duration
+	RiskItem    string
+	PayType     string
+	Family      string
+	NoAgree     string
+	Card        *Holder
+	SignType    string
+	RequestHash string
+}
+
+// Apply creates the order and its challenge, commits, then texts the code.
+// A repeat with the same RequestHash returns the original order (with a new
+// token if the old one died and the order is open); another request under
+// the same no_order answers 1002. Codes: those of binding's card checks,
+// 3003, 1019/1014/1016, 1002, 9704.
+func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) { return tx.OrderByNo(ctx, a.Merchant.OidPartner, a.NoOrder) })
+		switch {
+		case err == nil:
+			return p.replay(ctx, a, o)
+		case !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+		o, err = p.create(ctx, a)
+		if errors.Is(err, errRetry) {
+			continue // a concurrent apply took the no_order: answer as a repeat
+		}
+		return o, err
+	}
+	return nil, Errorf(CodeSystem, "pay apply kept racing")
+}
+
+// payCard is the card an order will pay with.
+type payCard struct {
+	secret   *CardSecret
+	info     CardInfo
+	personFP string
+	noAgree  string
+	smsFails bool
+}
+
+func (p *Payments) resolveCard(ctx context.Context, a *PayApply, now time.Time) (*payCard, error) {
+	if a.NoAgree != "" {
+		ag, err := view(ctx, p.Store, func(tx Tx) (*Agreement, error) { return tx.Agreement(ctx, a.NoAgree) })
+		if errors.Is(err, ErrNotFound) || err == nil && (ag.Scope != a.Scope || ag.UserID != a.UserID || ag.Status != AgreementActive) {
+			return nil, Errorf(CodeNoAgreement, "no active agreement %s for this user", a.NoAgree)
+		}
+		if err != nil {
+			return nil, err
+		}
+		secret, err := p.openAgreement(ctx, ag)
+		if err != nil {
+			return nil, err
+		}
+		info := CardInfo{BankCode: ag.BankCode, CardType: ag.CardType}
+		if err := checkFamily(a.Family, info); err != nil {
+			return nil, err
+		}
+		return &payCard{secret: secret, info: info, personFP: ag.PersonFP, noAgree: ag.NoAgree}, nil
+	}
+	h := *a.Card
+	info, err := p.Binding.card(h.CardNo, CodeNoIssuer)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFamily(a.Family, info); err != nil {
+		return nil, err
+	}
+	if info.CardType == "3" {
+		if err := checkCredit(h, now); err != nil {
+			return nil, err
+		}
+	}
+	res, err := p.Issuer.CheckHolder(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	return &payCard{
+		secret: &CardSecret{CardNo: h.CardNo, IDType: h.IDType, IDNo: h.IDNo, AcctName: h.AcctName, BindMob: h.Mobile, ValiDate: h.ValiDate},
+		info:   info, personFP: p.Vault.Fingerprint("person", h.IDType+"\x00"+h.IDNo), smsFails: res.SMSFails,
+	}, nil
+}
+
+func (p *Payments) create(ctx context.Context, a *PayApply) (*Order, error) {
+	now := p.Clock.Now()
+	card, err := p.resolveCard(ctx, a, now)
+	if err != nil {
+		return nil, err
+	}
+	m := a.Merchant
+	secret := OrderSecret{InfoOrder: a.InfoOrder, NameGoods: a.NameGoods, RiskItem: a.RiskItem}
+	if a.NoAgree == "" {
+		secret.Card = card.secret
+	}
+	plain, err := json.Marshal(secret)
+	if err != nil {
+		return nil, err
+	}
+	o := &Order{
+		OidPaybill: NewOidPaybill(), OidPartner: m.OidPartner, NoOrder: a.NoOrder, DtOrder: a.DtOrder,
+		UserID: a.UserID, Scope: a.Scope, PersonFP: card.personFP, NoAgree: card.noAgree,
+		CardFP: p.Vault.Fingerprint("card", card.secret.CardNo), CardMask: maskCard(card.secret.CardNo),
+		BankCode: card.info.BankCode, CardType: card.info.CardType, PayType: a.PayType, BusiPartner: a.BusiPartner,
+		Amount: a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
+		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
+		ValidUntil: now.Add(a.ValidOrder), CreatedAt: now, UpdatedAt: now,
+	}
+	if o.Sealed, err = p.Vault.Seal(ctx, m.OidPartner, TableOrders, o.OidPaybill, plain); err != nil {
+		return nil, err
+	}
+	code := p.code(m)
+	mobileFP := p.Vault.Fingerprint("mobile", card.secret.BindMob)
+	err = p.Store.Update(ctx, func(tx Tx) error {
+		if err := tx.LockPerson(ctx, m.OidPartner, o.PersonFP); err != nil {
+			return err
+		}
+		if err := checkLimits(ctx, tx, m, o.PersonFP, o.Amount, now); err != nil {
+			return err
+		}
+		if err := tx.InsertOrder(ctx, o); errors.Is(err, ErrConflict) {
+			return errRetry
+		} else if err != nil {
+			return err
+		}
+		return p.issue(ctx, tx, o, mobileFP, code, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if card.smsFails {
+		return nil, Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
+	}
+	return o, p.text(ctx, m, card.secret.BindMob, code)
+}
+
+// issue creates the order's challenge under o.Token, within the caps.
+func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) error {
+	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
+	if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
+		return err
+	}
+	c := &Challenge{
+		Token: o.Token, Kind: ChallengePay, OidPartner: o.OidPartner, Scope: o.Scope, UserID: o.UserID,
+		Ref: o.OidPaybill, MobileFP: mobileFP, State: ChallengeLive, ExpiresAt: now.Add(TokenLifetime),
+		PersonFP: o.PersonFP, CardLast4: last4(o.CardMask), BankCode: o.BankCode, CardType: o.CardType,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	setCode(p.Vault, c, code, now)
+	return tx.InsertChallenge(ctx, c)
+}
+
+func (p *Payments) code(m *Merchant) string {
+	if p.Mode == ModeSandbox && m.SMSCode != "" {
+		return m.SMSCode
+	}
+	return NewSMSCode()
+}
+
+func (p *Payments) text(ctx context.Context, m *Merchant, mobile, code string) error {
+	if err := p.SMS.Send(ctx, SMS{OidPartner: m.OidPartner, Mobile: mobile, Code: code, Text: SMSText(code)}); err != nil {
+		return &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
+	}
+	return nil
+}
+
+// replay answers a repeated apply: the original order; a new token when the
+// old one died and the order is still open.
+func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, error) {
+	if o.RequestHash != a.RequestHash {
+		return nil, Errorf(CodeDuplicateOrder, "no_order %s was used for another request", a.NoOrder)
+	}
+	now := p.Clock.Now()
+	if o.Status != OrderWaiting || !now.Before(o.ValidUntil) {
+		return o, nil
+	}
+	live, err := view(ctx, p.Store, func(tx Tx) (*Challenge, error) {
+		return tx.LiveChallenge(ctx, ChallengePay, o.OidPartner, o.UserID, o.OidPaybill, now)
+	})
+	if err == nil && live.Token == o.Token {
+		return o, nil
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	s, err := p.openOrder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	card, err := p.cardOf(ctx, o, s)
+	if err != nil {
+		return nil, err
+	}
+	code := p.code(a.Merchant)
+	mobileFP := p.Vault.Fingerprint("mobile", card.BindMob)
+	token := NewToken()
+	var out *Order
+	err = p.Store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.Order(ctx, o.OidPaybill)
+		if err != nil {
+			return err
+		}
+		if cur.Token != o.Token || cur.Status != OrderWaiting {
+			out = cur // another repeat got there first
+			return nil
+		}
+		cur.Token, cur.UpdatedAt = token, now
+		if err := tx.UpdateOrder(ctx, cur); err != nil {
+			return err
+		}
+		out = cur
+		return p.issue(ctx, tx, cur, mobileFP, code, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out.Token != token {
+		return out, nil
+	}
+	return out, p.text(ctx, a.Merchant, card.BindMob, code)
+}
+
+// maskCard keeps the first 6 and last 4 digits: 622208*********0000.
+func maskCard(s string) string {
+	if len(s) < 11 {
+		return last4(s)
+	}
+	b := []byte(s)
+	for i := 6; i < len(b)-4; i++ {
+		b[i] = '*'
+	}
+	return string(b)
+}

@@ -1,0 +1,144 @@
+package llgate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// finish is what a successful payment writes, prepared outside the
+// transaction (the vault is never called inside one): the sealed, signed
+// notification, and for a payment with card elements the agreement it
+// creates. apply re-checks under locks what the preparation assumed and
+// answers errRetry when something moved.
+type finish struct {
+	settleDate   string
+	noAgree      string
+	newAgreement *Agreement // nil: none to create
+	notification *Notification
+}
+
+func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecret, secret *OrderSecret, now time.Time) (finish, error) {
+	f := finish{settleDate: ChinaDate(now), noAgree: o.NoAgree}
+	if f.noAgree == "" { // card elements: the payment binds the card
+		existing, free, err := p.agreementFor(ctx, o)
+		if err != nil {
+			return f, err
+		}
+		switch {
+		case existing != "":
+			f.noAgree = existing
+		case free:
+			na := NewNoAgree()
+			plain, err := json.Marshal(card)
+			if err != nil {
+				return f, err
+			}
+			sealed, err := p.Vault.Seal(ctx, ScopeOwner(o.Scope), TableAgreements, na, plain)
+			if err != nil {
+				return f, err
+			}
+			info, err := p.Issuer.Card(card.CardNo)
+			if err != nil {
+				return f, err
+			}
+			f.noAgree = na
+			f.newAgreement = &Agreement{
+				NoAgree: na, Scope: o.Scope, OidPartner: o.OidPartner, UserID: o.UserID, PersonFP: o.PersonFP,
+				CardFP: o.CardFP, CardLast4: last4(card.CardNo), BankCode: info.BankCode, CardType: info.CardType,
+				Family: familyOf(o.PayType), MobileMask: maskMobile(card.BindMob), Sealed: sealed,
+				Status: AgreementActive, CreatedAt: now,
+			}
+		}
+	}
+	m, err := view(ctx, p.Store, func(tx Tx) (*Merchant, error) { return tx.Merchant(ctx, o.OidPartner) })
+	if err != nil {
+		return f, err
+	}
+	fields := paymentNotice(o, secret, f.noAgree, f.settleDate)
+	if m.NotifyExtraFields {
+		fields["id_type"], fields["id_no"], fields["acct_name"], fields["card_no"] = card.IDType, card.IDNo, card.AcctName, card.CardNo
+	}
+	n, err := p.notice(ctx, o.OidPartner, NotifyPayment, o.NoOrder, "", o.NotifyURL, o.SignType, fields, now)
+	f.notification = n
+	return f, err
+}
+
+// agreementFor says what a card-element payment's agreement will be: the
+// user's active agreement for this card, or a new one if the user_id is
+// free for this person (false when another person holds it: no agreement).
+func (p *Payments) agreementFor(ctx context.Context, o *Order) (existing string, free bool, err error) {
+	err = p.Store.View(ctx, func(tx Tx) error {
+		list, _, err := tx.Agreements(ctx, AgreementFilter{Scope: o.Scope, UserID: o.UserID, CardFP: o.CardFP, ActiveOnly: true, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 {
+			existing = list[0].NoAgree
+			return nil
+		}
+		err = checkUser(ctx, tx, o.Scope, o.UserID, o.PersonFP)
+		free = err == nil
+		if ErrorCode(err) == CodeUserMismatch {
+			err = nil
+		}
+		return err
+	})
+	return existing, free, err
+}
+
+// apply writes the success inside the transaction.
+func (f *finish) apply(ctx context.Context, tx Tx, o *Order, now time.Time) error {
+	if a := f.newAgreement; a != nil {
+		if err := takeUser(ctx, tx, a.Scope, a.UserID, a.OidPartner, a.PersonFP, now); err != nil {
+			if ErrorCode(err) == CodeUserMismatch {
+				return errRetry
+			}
+			return err
+		}
+		if err := tx.InsertAgreement(ctx, a); errors.Is(err, ErrConflict) {
+			return errRetry
+		} else if err != nil {
+			return err
+		}
+	}
+	o.Status, o.PaidAt, o.SettleDate, o.NoAgree = OrderSuccess, now, f.settleDate, f.noAgree
+	return tx.InsertNotification(ctx, f.notification)
+}
+
+// paymentNotice is the payment notification's fields (CONTRACT.md §7).
+func paymentNotice(o *Order, s *OrderSecret, noAgree, settleDate string) map[string]string {
+	return map[string]string{
+		"oid_partner": o.OidPartner, "no_order": o.NoOrder, "dt_order": o.DtOrder, "oid_paybill": o.OidPaybill,
+		"money_order": o.MoneyOrder, "result_pay": OrderSuccess, "settle_date": settleDate,
+		"info_order": s.InfoOrder, "pay_type": o.PayType, "bank_code": o.BankCode, "no_agree": noAgree,
+	}
+}
+
+// notice signs and seals a notification body, ready to insert.
+func (p *Payments) notice(ctx context.Context, oid, kind, noOrder, noRefund, url, signType string, fields map[string]string, now time.Time) (*Notification, error) {
+	body, err := p.Notices.Sign(fields, signType)
+	if err != nil {
+		return nil, err
+	}
+	id := NewID()
+	sealed, err := p.Vault.Seal(ctx, oid, TableNotifications, id, body)
+	if err != nil {
+		return nil, err
+	}
+	return &Notification{
+		ID: id, OidPartner: oid, Kind: kind, NoOrder: noOrder, NoRefund: noRefund, URL: url, Body: sealed,
+		Status: NotifyPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+func familyOf(payType string) string {
+	switch payType {
+	case "2", "M":
+		return FamilyDebit
+	case "3", "N":
+		return FamilyCredit
+	}
+	return FamilyAuth
+}
