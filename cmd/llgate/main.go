@@ -36,6 +36,7 @@ commands:
   keys gen              generate a merchant RSA key pair in every format clients use
   merchant add | list   add or list merchants in the database
   notify list | resend  list or resend notifications; notify listen: a test notify_url
+  report                build a merchant's transaction report files for a day or a month
 run 'llgate <command> -h' for its flags`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMerchant(ctx, args[1:], getenv, stdout, stderr)
 	case "notify":
 		return runNotify(ctx, args[1:], getenv, stdout, stderr)
+	case "report":
+		return runReport(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -19,6 +19,7 @@ import (
 	"github.com/llgate/llgate/issuer"
 	"github.com/llgate/llgate/notify"
 	"github.com/llgate/llgate/protocol"
+	"github.com/llgate/llgate/report"
 	"github.com/llgate/llgate/sms"
 	"github.com/llgate/llgate/vault"
 )
@@ -57,6 +58,7 @@ type App struct {
 	Payments     *llgate.Payments
 	Refunds      *llgate.Refunds
 	Notifier     *notify.Worker
+	Reports      *report.Generator
 	PlatformKey  *rsa.PrivateKey
 	Server       *httpapi.Server
 	logger       *slog.Logger
@@ -136,6 +138,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}, []string{"result"})
 	o.Registry.MustRegister(payments)
 	a.Payments.OnResult = func(status string) { payments.WithLabelValues(status).Inc() }
+	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
 	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
@@ -147,13 +150,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 }
 
 // Start runs the work that comes due by the clock (notification attempts,
-// settlements, closing orders) until ctx ends; it needs no request to run.
+// settlements, closing orders, the 09:00 reports) until ctx ends; it needs
+// no request to run.
 // The returned function waits for it to stop.
 func (a *App) Start(ctx context.Context) (wait func()) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); a.Notifier.Run(ctx) }()
 	go func() { defer wg.Done(); a.settleLoop(ctx) }()
+	go func() { defer wg.Done(); a.Reports.Loop(ctx, nil) }()
 	return wg.Wait
 }
 
