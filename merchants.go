@@ -135,6 +135,15 @@ func (s *Merchants) Patch(ctx context.Context, oid string, p MerchantPatch) (*Me
 }
 
 func (p *MerchantPatch) apply(m *Merchant, sealedMD5 []byte) {
+	p.ApplyFields(m)
+	if p.MD5Key != nil {
+		m.MD5Key = sealedMD5
+	}
+}
+
+// ApplyFields sets every field the patch carries except the MD5 key, which
+// must be sealed first (the merchant stores it only sealed).
+func (p *MerchantPatch) ApplyFields(m *Merchant) {
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = *src
@@ -160,9 +169,6 @@ func (p *MerchantPatch) apply(m *Merchant, sealedMD5 []byte) {
 	}
 	if p.NotifyExtraFields != nil {
 		m.NotifyExtraFields = *p.NotifyExtraFields
-	}
-	if p.MD5Key != nil {
-		m.MD5Key = sealedMD5
 	}
 }
 

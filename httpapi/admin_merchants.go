@@ -140,28 +140,12 @@ func (j *MerchantJSON) Merchant() (*llgate.Merchant, string, error) {
 		return nil, "", err
 	}
 	m := &llgate.Merchant{OidPartner: *j.OidPartner}
-	if p.PublicKeys != nil {
-		m.PublicKeys = *p.PublicKeys
+	p.ApplyFields(m)
+	md5Key := ""
+	if p.MD5Key != nil {
+		md5Key = *p.MD5Key
 	}
-	if p.SignTypes != nil {
-		m.SignTypes = *p.SignTypes
-	}
-	if p.IPAllowlist != nil {
-		m.IPAllowlist = *p.IPAllowlist
-	}
-	if p.Limits != nil {
-		m.Limits = *p.Limits
-	}
-	deref := func(s *string) string {
-		if s == nil {
-			return ""
-		}
-		return *s
-	}
-	m.Name, m.Platform, m.SMSCode = deref(p.Name), deref(p.Platform), deref(p.SMSCode)
-	m.Live = p.Live != nil && *p.Live
-	m.NotifyExtraFields = p.NotifyExtraFields != nil && *p.NotifyExtraFields
-	return m, deref(p.MD5Key), nil
+	return m, md5Key, nil
 }
 
 func (s *Server) handleMerchantCreate(w http.ResponseWriter, r *http.Request) {
