@@ -80,18 +80,26 @@ func (s *Merchants) Upsert(ctx context.Context, m *Merchant, md5Key string) (*Me
 		return nil, err
 	}
 	now := s.Clock.Now()
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		old, err := tx.Merchant(ctx, m.OidPartner)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			m.CreatedAt, m.UpdatedAt = now, now
-			return tx.InsertMerchant(ctx, m)
-		case err != nil:
-			return err
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.Store.Update(ctx, func(tx Tx) error {
+			old, err := tx.Merchant(ctx, m.OidPartner)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				m.CreatedAt, m.UpdatedAt = now, now
+				return tx.InsertMerchant(ctx, m)
+			case err != nil:
+				return err
+			}
+			m.CreatedAt, m.UpdatedAt = old.CreatedAt, now
+			return tx.UpdateMerchant(ctx, m)
+		})
+		// Replicas starting together with one --merchants file race to
+		// insert: the loser finds the row on the next pass and updates it.
+		if !errors.Is(err, ErrConflict) {
+			break
 		}
-		m.CreatedAt, m.UpdatedAt = old.CreatedAt, now
-		return tx.UpdateMerchant(ctx, m)
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
