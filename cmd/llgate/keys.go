@@ -13,11 +13,11 @@ import (
 	"github.com/llgate/llgate/protocol"
 )
 
-func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "rotate" {
 		// run does not hand runKeys its getenv; the environment is the
 		// process's, as it is for run's caller.
-		return runKeysRotate(ctx, args[1:], os.Getenv, stdout, stderr)
+		return runKeysRotate(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "gen" {
 		fmt.Fprintln(stderr, "usage: llgate keys gen [--out DIR] [--bits 2048] | llgate keys rotate [--db ...] [--batch 500]")

@@ -33,8 +33,10 @@ const usage = `usage: llgate <command> [flags]
 
 commands:
   serve                 run the sandbox (default) or gateway
-  keys gen              generate a merchant RSA key pair in every format clients use
+  keys gen | rotate     generate a merchant key pair; rotate: re-seal all data under new data keys
   merchant add | list   add or list merchants in the database
+  call <request>        send one merchant API request with the Go SDK and print the answer
+  bench                 load-test a server and report throughput, latency and the crypto share
   notify list | resend  list or resend notifications; notify listen: a test notify_url
   report                build a merchant's transaction report files for a day or a month
 run 'llgate <command> -h' for its flags`
@@ -48,9 +50,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
-		return runKeys(ctx, args[1:], stdout, stderr)
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "merchant":
 		return runMerchant(ctx, args[1:], getenv, stdout, stderr)
+	case "call":
+		return runCall(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "notify":
 		return runNotify(ctx, args[1:], getenv, stdout, stderr)
 	case "report":

@@ -202,7 +202,7 @@ func TestKeysRotate(t *testing.T) {
 	t.Run("Empty", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		db := filepath.Join(t.TempDir(), "llgate.db")
-		if err := run(t.Context(), []string{"keys", "rotate", "--db", db, "--settle", "0"}, nil, &out, &errOut); err != nil {
+		if err := run(t.Context(), []string{"keys", "rotate", "--db", db, "--settle", "0"}, noEnv, &out, &errOut); err != nil {
 			t.Fatalf("%v: %s", err, errOut.String())
 		}
 		if !strings.HasPrefix(out.String(), "rotated: 0 values") {
@@ -211,7 +211,7 @@ func TestKeysRotate(t *testing.T) {
 	})
 	t.Run("ErrBatch", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := run(t.Context(), []string{"keys", "rotate", "--batch", "0"}, nil, &out, &out); err == nil {
+		if err := run(t.Context(), []string{"keys", "rotate", "--batch", "0"}, noEnv, &out, &out); err == nil {
 			t.Error("--batch 0 accepted")
 		}
 	})
@@ -358,3 +358,6 @@ func postgresTestURL(t *testing.T) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/llgate/llgate/internal/app"
+	"github.com/llgate/llgate/issuer"
+	"github.com/llgate/llgate/protocol"
+	"github.com/llgate/llgate/sqlite"
+	"github.com/llgate/llgate/vault"
+)
+
+const (
+	testKeys       = "../../testdata/clients/keys/"
+	testAdminToken = "cmd-test-admin"
+	testOid        = "201408071000001539"
+)
+
+// inProcessServer runs llgate in-process, built as the e2e tests build it, with
+// the vector platform key and limits off. It returns the base URL.
+func inProcessServer(t *testing.T) string {
+	t.Helper()
+	pem, err := os.ReadFile(testKeys + "platform_private_pkcs8.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform, err := protocol.ParsePrivateKey(string(pem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), app.Options{
+		Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(), AdminToken: testAdminToken,
+		PlatformKey: platform, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Server)
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	return srv.URL
+}
+
+// addMerchant provisions the vector merchant with a fixed SMS code.
+func addMerchant(t *testing.T, base string) {
+	t.Helper()
+	pub, err := os.ReadFile(testKeys + "merchant_public_spki.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"oid_partner": testOid, "public_key": string(pub), "sms_code": "123456"})
+	req, _ := http.NewRequest(http.MethodPost, base+"/admin/merchants", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		raw, _ := io.ReadAll(res.Body)
+		t.Fatalf("add merchant: HTTP %d %s", res.StatusCode, raw)
+	}
+}
+
+// callResult is one `llgate call` run.
+type callResult struct {
+	err            error
+	stdout, stderr string
+	answer         map[string]any
+}
+
+func callCmd(t *testing.T, base string, args ...string) callResult {
+	t.Helper()
+	full := append([]string{"call", args[0], "--url", base, "--oid", testOid, "--key", testKeys + "merchant_private_pkcs8.pem"}, args[1:]...)
+	if !strings.Contains(strings.Join(args, " "), "--admin-token") {
+		full = append(full, "--platform-key", testKeys+"platform_public_spki.pem")
+	}
+	var out, errOut bytes.Buffer
+	r := callResult{err: run(context.Background(), full, func(string) string { return "" }, &out, &errOut)}
+	r.stdout, r.stderr = out.String(), errOut.String()
+	if out.Len() > 0 {
+		if err := json.Unmarshal(out.Bytes(), &r.answer); err != nil {
+			t.Fatalf("answer is not JSON: %v\n%s", err, out.String())
+		}
+	}
+	return r
+}
+
+func (r callResult) want(t *testing.T, code string) callResult {
+	t.Helper()
+	if r.answer["ret_code"] != code {
+		t.Fatalf("ret_code %v, want %s (err %v)\nstdout: %s\nstderr: %s", r.answer["ret_code"], code, r.err, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func TestCallBindFlow(t *testing.T) {
+	base := inProcessServer(t)
+	addMerchant(t, base)
+	card, err := issuer.TestCard("622202", 19, 4242, "0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := []string{"user_id=u1", "id_type=0", "id_no=110105199003071239", "acct_name=张三", "card_no=" + card, "bind_mob=13800138000"}
+
+	apply := callCmd(t, base, append([]string{"bind-apply", "-v", "pay_type=2"}, holder...)...).want(t, "8888")
+	if apply.err != nil {
+		t.Fatalf("bind-apply: %v", apply.err)
+	}
+	for _, stage := range []string{"sign_source: ", "plain: ", "envelope: ", "request: ", "response: "} {
+		if !strings.Contains(apply.stderr, stage) {
+			t.Errorf("-v output lacks %q:\n%s", stage, apply.stderr)
+		}
+	}
+	for _, secret := range []string{card, "110105199003071239", "13800138000", "张三"} {
+		if strings.Contains(apply.stderr+apply.stdout, secret) {
+			t.Errorf("masked output shows %s:\n%s\n%s", secret, apply.stderr, apply.stdout)
+		}
+	}
+	token, _ := apply.answer["token"].(string)
+
+	verify := callCmd(t, base, "bind-verify", "user_id=u1", "token="+token, "verify_code=123456").want(t, "0000")
+	if verify.answer["card_no"] != card[15:] || verify.answer["no_agree"] == "" {
+		t.Errorf("verify answer: %v", verify.answer)
+	}
+
+	// Flags after the key=value pairs, and the platform key from the admin API.
+	list := callCmd(t, base, "bind-list", "user_id=u1", "offset=0", "--admin-token", testAdminToken).want(t, "0000")
+	items, _ := list.answer["agreement_list"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("agreement_list: %v", list.answer)
+	}
+	if it := items[0].(map[string]any); it["no_agree"] != verify.answer["no_agree"] || it["bind_mobile"] != "138****8000" {
+		t.Errorf("agreement: %v", it)
+	}
+
+	bin := callCmd(t, base, "card-bin", "card_no="+card, "--sign-type", "SHA256withRSA").want(t, "0000")
+	if bin.err != nil || bin.answer["bank_code"] != "01020000" || bin.answer["sign_type"] != "SHA256withRSA" {
+		t.Errorf("card-bin: %v %v", bin.err, bin.answer)
+	}
+
+	t.Run("BusinessError", func(t *testing.T) {
+		bad := card[:18] + string('0'+(card[18]-'0'+1)%10) // Luhn failure
+		r := callCmd(t, base, "card-bin", "card_no="+bad).want(t, "1100")
+		var be *businessError
+		if !errors.As(r.err, &be) || be.ExitCode() != 1 {
+			t.Errorf("err %v, want a business error exiting 1", r.err)
+		}
+	})
+	t.Run("Unmasked", func(t *testing.T) {
+		r := callCmd(t, base, "card-bin", "-v", "--unmasked", "card_no="+card).want(t, "0000")
+		if !strings.Contains(r.stderr, "sign_source: card_no="+card) || !strings.Contains(r.stderr, "warning") {
+			t.Errorf("--unmasked -v: %s", r.stderr)
+		}
+	})
+	t.Run("Transport", func(t *testing.T) {
+		dead := httptest.NewServer(http.NotFoundHandler())
+		dead.Close()
+		r := callCmd(t, dead.URL, "card-bin", "card_no="+card)
+		var be *businessError
+		if r.err == nil || errors.As(r.err, &be) || r.stdout != "" {
+			t.Errorf("closed server: err %v, stdout %q", r.err, r.stdout)
+		}
+	})
+	t.Run("Usage", func(t *testing.T) {
+		for _, args := range [][]string{{"call"}, {"call", "no-such-request"}, {"call", "card-bin", "card_no"}} {
+			var out bytes.Buffer
+			if err := run(context.Background(), args, func(string) string { return "" }, &out, &out); err == nil {
+				t.Errorf("%v: no error", args)
+			}
+		}
+	})
+}
+
+func TestMaskAnswer(t *testing.T) {
+	in := map[string]any{
+		"card_no": "6222021234567800002", "id_no": "110105199003071239", "acct_name": "张三", "ret_code": "0000",
+		"agreement_list": `[{"card_no":"0002","bind_mobile":"13800138000"}]`,
+	}
+	got := maskAnswer("", in).(map[string]any)
+	want := map[string]any{
+		"card_no": "***************0002", "id_no": "1****************9", "acct_name": "张*", "ret_code": "0000",
+		"agreement_list": `[{"bind_mobile":"138****8000","card_no":"0002"}]`,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %v, want %v", k, got[k], w)
+		}
+	}
+}
