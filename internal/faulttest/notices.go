@@ -1,0 +1,200 @@
+package faulttest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/llgate/llgate/client"
+)
+
+// expected returns what must be notified, by the states the last Reverify
+// read: payments that read SUCCESS or REFUND, refunds in state 2.
+func expected(l *Ledger) (pay map[string]*Order, ref map[string]*Refund) {
+	_, orders, refunds := l.Snapshot()
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	pay, ref = map[string]*Order{}, map[string]*Refund{}
+	for _, o := range orders {
+		if o.Exists == 1 && (o.State == "SUCCESS" || o.State == "REFUND") {
+			pay[o.OidPaybill] = o
+		}
+	}
+	for _, r := range refunds {
+		if r.Exists == 1 && r.State == "2" {
+			ref[r.OidRefundno] = r
+		}
+	}
+	return pay, ref
+}
+
+// Missing lists the expected notifications the receiver has not had.
+func Missing(l *Ledger, rc *Receiver) []string {
+	pay, ref := expected(l)
+	var out []string
+	for id, o := range pay {
+		if rc.Payment(id) == nil {
+			out = append(out, fmt.Sprintf("payment %s (order %s, %s)", id, o.NoOrder, o.State))
+		}
+	}
+	for id, r := range ref {
+		if rc.Refund(id) == nil {
+			out = append(out, fmt.Sprintf("refund %s (%s of order %s)", id, r.NoRefund, r.Order.NoOrder))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CheckNotices checks every notification received against the settled
+// ledger: each is for a payment that reads SUCCESS or REFUND or a refund in
+// state 2, with the right fields.
+func CheckNotices(l *Ledger, rc *Receiver, v *Violations) {
+	pay, ref := expected(l)
+	_, orders, refunds := l.Snapshot()
+	l.Mu.Lock()
+	byPaybill, byRefundno := map[string]*Order{}, map[string]*Refund{}
+	for _, o := range orders {
+		if o.OidPaybill != "" {
+			byPaybill[o.OidPaybill] = o
+		}
+	}
+	for _, r := range refunds {
+		if r.OidRefundno != "" {
+			byRefundno[r.OidRefundno] = r
+		}
+	}
+	l.Mu.Unlock()
+	pays, refs := rc.Keys()
+	for id, n := range pays {
+		f := n.Fields
+		o := pay[id]
+		if o == nil {
+			state := "unknown to the ledger"
+			if x := byPaybill[id]; x != nil {
+				state = "reads " + x.State
+			}
+			v.Add("payment notification for %s (order %s), which %s", id, f["no_order"], state)
+			continue
+		}
+		if f["no_order"] != o.NoOrder || ParseFen(f["money_order"]) != o.Amount || f["result_pay"] != "SUCCESS" ||
+			(o.Card.NoAgree != "" && f["no_agree"] != o.Card.NoAgree) {
+			v.Add("payment notification for %s does not match order %s (%s, agreement %s): %v", id, o.NoOrder, o.Money, o.Card.NoAgree, f)
+		}
+	}
+	for id, n := range refs {
+		f := n.Fields
+		r := ref[id]
+		if r == nil {
+			state := "unknown to the ledger"
+			if x := byRefundno[id]; x != nil {
+				state = "in state " + x.State
+			}
+			v.Add("refund notification for %s (%s), which is %s", id, f["no_refund"], state)
+			continue
+		}
+		if f["no_refund"] != r.NoRefund || ParseFen(f["money_refund"]) != r.Amount || f["sta_refund"] != "2" {
+			v.Add("refund notification for %s does not match refund %s (%s): %v", id, r.NoRefund, r.Money, f)
+		}
+	}
+}
+
+// Drain ends a run: it moves the clock so that every payment and refund
+// settles, re-verifies the whole ledger with the settled states, then keeps
+// moving the clock in 2-minute steps (so retries come due) until every
+// expected notification arrived or maxSteps passed. It returns the missing
+// ones. The load must be stopped.
+func Drain(ctx context.Context, admin Admin, c *client.Client, vf *Verifier, rc *Receiver, maxSteps int, logf func(string, ...any)) ([]string, int, error) {
+	step := func() error {
+		if err := admin.Advance(ctx, 2*time.Minute); err != nil {
+			return err
+		}
+		time.Sleep(700 * time.Millisecond)
+		return nil
+	}
+	for range 3 { // past the 5 minutes of refunds and 2008 payments
+		if err := step(); err != nil {
+			return nil, 0, err
+		}
+	}
+	// Settle: re-read what was still moving until nothing is.
+	_, orders, refunds := vf.L.Snapshot()
+	for i := 0; ; i++ {
+		if _, err := vf.ReverifySome(ctx, c, nil, orders, refunds, false); err != nil {
+			return nil, 0, err
+		}
+		orders, refunds = unsettled(vf.L, orders, refunds)
+		if len(orders)+len(refunds) == 0 {
+			break
+		}
+		if i >= maxSteps {
+			vf.V.Add("%d payments and %d refunds never settled (first: %s)", len(orders), len(refunds), firstOf(orders, refunds))
+			break
+		}
+		if err := step(); err != nil {
+			return nil, 0, err
+		}
+	}
+	n, err := vf.Reverify(ctx, c, true)
+	if err != nil {
+		return nil, n, err
+	}
+	var missing []string
+	for i := 0; ; i++ {
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			missing = Missing(vf.L, rc)
+			if len(missing) == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if len(missing) == 0 || i >= maxSteps {
+			break
+		}
+		if i%5 == 0 {
+			logf("drain: %d notifications missing (first: %s); clock +2 min", len(missing), missing[0])
+		}
+		if err := step(); err != nil {
+			return missing, n, err
+		}
+	}
+	CheckNotices(vf.L, rc, vf.V)
+	return missing, n, nil
+}
+
+func unsettled(l *Ledger, orders []*Order, refunds []*Refund) ([]*Order, []*Refund) {
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	var os []*Order
+	var rs []*Refund
+	for _, o := range orders {
+		if o.State == "PROCESSING" {
+			os = append(os, o)
+		}
+	}
+	for _, r := range refunds {
+		if r.State == "0" {
+			rs = append(rs, r)
+		}
+	}
+	return os, rs
+}
+
+func firstOf(orders []*Order, refunds []*Refund) string {
+	if len(orders) > 0 {
+		return "order " + orders[0].NoOrder
+	}
+	if len(refunds) > 0 {
+		return "refund " + refunds[0].NoRefund
+	}
+	return ""
+}
+
+// ExpectedCount is how many payments and refunds must be notified, by the
+// last re-verification.
+func ExpectedCount(l *Ledger) int {
+	pay, ref := expected(l)
+	return len(pay) + len(ref)
+}
