@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/llgate/llgate/internal/bench"
+	"github.com/llgate/llgate/protocol"
+	"github.com/llgate/llgate/vault"
 )
 
 const benchUsage = `usage: llgate bench [flags]
@@ -30,6 +34,14 @@ Without --url it spawns its own server (this executable: serve --limits off,
 SQLite with durable commits in a temporary directory) and measures that
 process. With --url, give --server-pid to measure the server's CPU (Linux
 /proc) and --server-limits to record its --limits setting.
+
+Besides the default paths, --paths takes pay-apply and pay-verify (pay-verify
+must follow pay-apply: its requests are built from the apply answers, with
+the merchant's fixed SMS code), and notify, which runs alone on a spawned
+server: 100,000 due notifications, signed and sealed into the database before
+the server starts, are timed from its start line until a receiver in this
+process has acknowledged them all (--duration bounds the wait, default 5 min),
+with the server's heap sampled every second.
 
 flags:`
 
@@ -50,6 +62,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	spawnDir := fs.String("spawn-dir", "", "where the spawned server's temporary database directory goes (default: the system temporary directory)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "")
+	backlog := fs.Int("notify-backlog", bench.DefaultBacklog, "")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, benchUsage)
 		fs.VisitAll(func(f *flag.Flag) {
@@ -86,6 +99,22 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *concurrency < 1 || *requests < 0 || (*requests == 0 && *duration <= 0) || *rsaOps < 1 {
 		return errors.New("bench: need --concurrency and --rsa-ops ≥ 1, and a positive --duration or --requests")
+	}
+
+	for _, p := range strings.Split(*paths, ",") {
+		if strings.TrimSpace(p) != bench.NotifyPath {
+			continue
+		}
+		if *paths != bench.NotifyPath || !*spawn || *backlog < 1 {
+			return errors.New("bench: the notify path runs alone (--paths notify), on a spawned server, with a positive --notify-backlog")
+		}
+		timeout := 5 * time.Minute
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "duration" {
+				timeout = *duration
+			}
+		})
+		return benchNotify(ctx, *spawnDir, *backlog, timeout, *jsonOut, stdout, stderr)
 	}
 
 	var spawned *spawnedServer
@@ -183,6 +212,13 @@ func spawnServer(ctx context.Context, exe, parent string, stderr io.Writer) (*sp
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
+	return spawnServerIn(ctx, exe, dir, nil)
+}
+
+// spawnServerIn is spawnServer in an existing directory (its database
+// bench.db may already hold data), with extra serve flags. The directory
+// is the server's: stop removes it, and so does a failed start.
+func spawnServerIn(ctx context.Context, exe, dir string, extra []string) (*spawnedServer, error) {
 	s := &spawnedServer{dir: dir, token: randomToken(), done: make(chan error, 1)}
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
@@ -190,8 +226,9 @@ func spawnServer(ctx context.Context, exe, parent string, stderr io.Writer) (*sp
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	defer logFile.Close() // the child holds its own descriptor
-	s.cmd = exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "bench.db"),
-		"--mode", "sandbox", "--limits", "off", "--admin-token", s.token, "--log-level", "warn")
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "bench.db"),
+		"--mode", "sandbox", "--limits", "off", "--admin-token", s.token, "--log-level", "warn"}, extra...)
+	s.cmd = exec.Command(exe, args...)
 	// LLGATE_* variables configure serve; the flags above say everything
 	// the bench needs, and nothing else may change what is measured.
 	for _, kv := range os.Environ() {
@@ -259,4 +296,76 @@ func (s *spawnedServer) logTail() string {
 		b = b[len(b)-2048:]
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// benchNotify is `llgate bench --paths notify`: it writes a backlog of due
+// notifications into a new database, spawns the server on it (with the
+// master and platform keys the backlog was sealed and signed with) and
+// times their delivery to a receiver in this process.
+func benchNotify(ctx context.Context, parent string, backlog int, timeout time.Duration, jsonOut string, stdout, stderr io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	dir, err := os.MkdirTemp(parent, "llgate-bench-")
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	var srv *spawnedServer
+	defer func() {
+		if srv != nil {
+			srv.stop(stderr)
+		} else {
+			os.RemoveAll(dir)
+		}
+	}()
+	master := vault.GenerateMasterKey()
+	platform, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	masterFile, platformFile := filepath.Join(dir, "master.key"), filepath.Join(dir, "platform.pem")
+	if err := os.WriteFile(masterFile, []byte(vault.EncodeMasterKey(master)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if err := os.WriteFile(platformFile, []byte(protocol.MarshalPrivateKeyPEM(platform)), 0o600); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	cfg := bench.NotifyConfig{
+		DBPath: filepath.Join(dir, "bench.db"), MasterKey: master, PlatformKey: platform, Backlog: backlog, Timeout: timeout,
+		Log: stderr,
+		Start: func(ctx context.Context, _ string) (string, func() (time.Duration, error), error) {
+			s, err := spawnServerIn(ctx, exe, dir, []string{"--master-key-file", masterFile, "--platform-key-file", platformFile})
+			if err != nil {
+				dir = "" // spawnServerIn removed it
+				return "", nil, err
+			}
+			srv = s
+			fmt.Fprintf(stderr, "bench: spawned server pid %d at %s\n", s.cmd.Process.Pid, s.url)
+			return s.url, bench.ProcessCPU(s.cmd.Process.Pid), nil
+		},
+		ServerNote: fmt.Sprintf("spawned `llgate serve`: sandbox, SQLite WAL synchronous=FULL in %s, default notifier settings", dir),
+	}
+	rep, err := bench.RunNotify(ctx, cfg)
+	if err != nil {
+		if srv != nil {
+			if tail := srv.logTail(); tail != "" {
+				fmt.Fprintf(stderr, "bench: the spawned server's log ends:\n%s\n", tail)
+			}
+		}
+		return err
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	if jsonOut != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
+	return nil
 }

@@ -108,9 +108,12 @@ type PathResult struct {
 	// CryptoShare is UnavoidableOps × OpMicros ÷ ServerCPUMicros, as a
 	// fraction (0.8 is 80 %); 0 when server CPU is unmeasured.
 	CryptoShare float64 `json:"crypto_share"`
-	// DistinctRequests is how many different bodies were pre-built.
+	// DistinctRequests is how many of the requests were different bodies:
+	// the bind list cycles through its users; the card-BIN query starts
+	// again from its first card if its pre-built ones run out.
 	DistinctRequests int `json:"distinct_requests"`
-	// Exhausted is true when the pre-built requests ran out before Duration.
+	// Exhausted is true when the bind apply's pre-built requests ran out
+	// before Duration: the timed phase ended early.
 	Exhausted bool `json:"exhausted,omitempty"`
 }
 
@@ -120,6 +123,9 @@ type path struct {
 	route   string
 	success string
 	ops     int // private operations the server cannot avoid
+	// repeatable: sending a request again costs the server the same. Not
+	// so for a bind apply, whose repeat is a resend of the live token.
+	repeatable bool
 }
 
 // Paths lists the bench paths in their default order.
@@ -134,11 +140,11 @@ func lookupPath(name string, hmacSkipped bool) (path, error) {
 		if hmacSkipped {
 			ops = 2
 		}
-		return path{name, client.PathBindApply, "8888", ops}, nil
+		return path{name, client.PathBindApply, "8888", ops, false}, nil
 	case "bind-list":
-		return path{name, client.PathBindList, "0000", 1}, nil
+		return path{name, client.PathBindList, "0000", 1, true}, nil
 	case "card-bin":
-		return path{name, client.PathCardBin, "0000", 1}, nil
+		return path{name, client.PathCardBin, "0000", 1, true}, nil
 	case "pay-apply":
 		// As bind-apply: unwrap the AES key, the HMAC key (when checked)
 		// and sign the answer.
@@ -146,10 +152,10 @@ func lookupPath(name string, hmacSkipped bool) (path, error) {
 		if hmacSkipped {
 			ops = 2
 		}
-		return path{name, client.PathPayApply, "8888", ops}, nil
+		return path{name, client.PathPayApply, "8888", ops, false}, nil
 	case "pay-verify":
 		// Sign the answer and sign the payment notification.
-		return path{name, client.PathPayVerify, "0000", 2}, nil
+		return path{name, client.PathPayVerify, "0000", 2, false}, nil
 	}
 	return path{}, fmt.Errorf("bench: unknown path %q (want %s, pay-apply, pay-verify)", name, strings.Join(Paths, ", "))
 }

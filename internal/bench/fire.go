@@ -51,14 +51,26 @@ type worker struct {
 	sample    []byte
 }
 
-// fire posts bodies in order with concurrency workers, each waiting for its
-// answer before sending the next, until the bodies run out or the deadline
-// (if not zero) passes.
-func fire(ctx context.Context, hc *http.Client, url string, bodies [][]byte, concurrency int, deadline time.Time, success string) fireResult {
+// shot says how many requests fire sends and when it stops.
+type shot struct {
+	concurrency int
+	// limit, when positive, is the number of requests to send.
+	limit int
+	// deadline, when not zero, stops the workers once it has passed.
+	deadline time.Time
+	// wrap sends the bodies again from the first when they run out, for
+	// paths where a repeated request costs the server what a new one does.
+	wrap bool
+}
+
+// fire posts bodies in order with s.concurrency workers, each waiting for
+// its answer before sending the next, until the limit, the deadline, or
+// (without wrap) the bodies run out.
+func fire(ctx context.Context, hc *http.Client, url string, bodies [][]byte, s shot, success string) fireResult {
 	var next atomic.Int64
 	var ranOut atomic.Bool
-	ws := make([]worker, concurrency)
-	per := len(bodies)/concurrency + 1
+	ws := make([]worker, s.concurrency)
+	per := max(len(bodies), s.limit)/s.concurrency + 1
 	start := time.Now()
 	var wg sync.WaitGroup
 	for k := range ws {
@@ -67,16 +79,19 @@ func fire(ctx context.Context, hc *http.Client, url string, bodies [][]byte, con
 		w.errors = map[string]int{}
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				if !deadline.IsZero() && !time.Now().Before(deadline) {
+				if !s.deadline.IsZero() && !time.Now().Before(s.deadline) {
 					return
 				}
-				i := next.Add(1) - 1
-				if i >= int64(len(bodies)) {
-					ranOut.Store(!deadline.IsZero())
+				i := int(next.Add(1) - 1)
+				if s.limit > 0 && i >= s.limit {
+					return
+				}
+				if i >= len(bodies) && !s.wrap {
+					ranOut.Store(!s.deadline.IsZero())
 					return
 				}
 				t0 := time.Now()
-				code, raw := post(ctx, hc, url, bodies[i])
+				code, raw := post(ctx, hc, url, bodies[i%len(bodies)])
 				w.latencies = append(w.latencies, time.Since(t0))
 				if code != success {
 					w.errors[code]++

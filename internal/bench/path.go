@@ -24,7 +24,9 @@ const (
 	// maxPrebuilt bounds memory: a sealed bind apply is about 2 KiB.
 	maxPrebuilt = 300_000
 	// sizeMargin over the warm-up rate, so the pre-built requests outlast
-	// the duration even if the server speeds up after the warm-up.
+	// the duration even if the server speeds up after the warm-up. Paths
+	// that may repeat requests start again from the first if they do not;
+	// the bind apply stops early (PathResult.Exhausted).
 	sizeMargin = 2
 )
 
@@ -56,7 +58,7 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 	if err != nil {
 		return timedPhase{}, err
 	}
-	w := fire(ctx, hc, url, bodies, cfg.Concurrency, time.Time{}, p.success)
+	w := fire(ctx, hc, url, bodies, shot{concurrency: cfg.Concurrency, limit: warm}, p.success)
 	if err := ctx.Err(); err != nil {
 		return timedPhase{}, err
 	}
@@ -74,12 +76,16 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 		n = min(max(n, warm), maxPrebuilt)
 	}
 	_, n = payCaps(p, distinct, warm, n)
+	size := n
+	if distinct > 0 {
+		size = min(n, distinct) // the distinct bodies, sent again and again
+	}
 	t0 := time.Now()
-	if bodies, err = prebuild(warm, n, build); err != nil {
+	if bodies, err = prebuild(warm, size, build); err != nil {
 		return timedPhase{}, err
 	}
 	fmt.Fprintf(cfg.Log, "bench: %s: warm-up %.0f req/s; built %d requests in %.1f s\n",
-		p.name, float64(w.requests())/w.elapsed.Seconds(), n, time.Since(t0).Seconds())
+		p.name, float64(w.requests())/w.elapsed.Seconds(), size, time.Since(t0).Seconds())
 	// Collect the building's garbage now, not during the timed phase.
 	runtime.GC()
 
@@ -87,9 +93,9 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 	if err != nil {
 		return timedPhase{}, err
 	}
-	var deadline time.Time
+	sh := shot{concurrency: cfg.Concurrency, limit: cfg.Requests, wrap: p.repeatable}
 	if cfg.Requests <= 0 {
-		deadline = time.Now().Add(cfg.Duration)
+		sh.deadline = time.Now().Add(cfg.Duration)
 	}
 	srv0, err := serverCPU(cfg)
 	if err != nil {
@@ -99,7 +105,7 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 	if err != nil {
 		return timedPhase{}, err
 	}
-	f := fire(ctx, hc, url, bodies, cfg.Concurrency, deadline, p.success)
+	f := fire(ctx, hc, url, bodies, sh, p.success)
 	self1, err := selfCPU()
 	if err != nil {
 		return timedPhase{}, err
@@ -115,11 +121,8 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 	if err != nil {
 		return timedPhase{}, err
 	}
-	if distinct == 0 {
-		distinct = n
-	}
 	return timedPhase{
-		p: p, fired: f, serverCPU: srv1 - srv0, clientCPU: self1 - self0, distinct: min(distinct, n),
+		p: p, fired: f, serverCPU: srv1 - srv0, clientCPU: self1 - self0, distinct: min(len(bodies), f.requests()),
 		rsa:       [2]RSATime{rsaBefore, rsaAfter},
 		exhausted: f.ranOut,
 	}, nil
