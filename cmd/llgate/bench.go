@@ -28,7 +28,10 @@ Provisions a merchant through the admin API, pre-builds signed and sealed
 requests for distinct users and cards, fires them with --concurrency workers
 and reports throughput, p50/p99 latency, server and client CPU per request,
 the RSA-2048 private-op time measured in the same run, and the crypto share:
-(private ops the path cannot avoid × op time) ÷ server CPU per request.
+(private ops the path cannot avoid × op time) ÷ server CPU per request. The op
+time is measured right before and after each path (idle server) and sampled
+during it (under load); on a shared machine the under-load share is the one
+that agrees with a profile of the server.
 
 Without --url it spawns its own server (this executable: serve --limits off,
 SQLite with durable commits in a temporary directory) and measures that

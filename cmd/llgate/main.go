@@ -23,7 +23,12 @@ func main() {
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "llgate:", err)
 		}
-		os.Exit(2)
+		code := 2
+		var ec interface{ ExitCode() int }
+		if errors.As(err, &ec) {
+			code = ec.ExitCode() // call: 1 for a business ret_code
+		}
+		os.Exit(code)
 	}
 }
 

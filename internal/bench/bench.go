@@ -108,6 +108,13 @@ type PathResult struct {
 	// CryptoShare is UnavoidableOps × OpMicros ÷ ServerCPUMicros, as a
 	// fraction (0.8 is 80 %); 0 when server CPU is unmeasured.
 	CryptoShare float64 `json:"crypto_share"`
+	// OpUnderLoadMicros is the sign CPU time sampled during the timed
+	// phase (a few signs every 250 ms on a thread of their own), and
+	// CryptoShareUnderLoad the share computed with it. Where the two shares
+	// differ, the machine ran the server's RSA slower under load than idle
+	// (other tenants, shared caches): the under-load figure is the closer.
+	OpUnderLoadMicros    float64 `json:"op_under_load_us"`
+	CryptoShareUnderLoad float64 `json:"crypto_share_under_load"`
 	// DistinctRequests is how many of the requests were different bodies:
 	// the bind list cycles through its users; the card-BIN query starts
 	// again from its first card if its pre-built ones run out.

@@ -37,6 +37,7 @@ type timedPhase struct {
 	serverCPU time.Duration
 	clientCPU time.Duration
 	rsa       [2]RSATime // right before and right after
+	sampled   opSample   // during
 	distinct  int
 	exhausted bool
 }
@@ -51,7 +52,7 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 
 	warm := max(16*cfg.Concurrency, 128)
 	if cfg.Requests > 0 {
-		warm = min(warm, max(cfg.Requests, cfg.Concurrency))
+		warm = min(warm, max(cfg.Requests/4, cfg.Concurrency))
 	}
 	warm, _ = payCaps(p, distinct, warm, warm)
 	bodies, err := prebuild(0, warm, build)
@@ -105,7 +106,9 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 	if err != nil {
 		return timedPhase{}, err
 	}
+	sampler := startSampler(m.key)
 	f := fire(ctx, hc, url, bodies, sh, p.success)
+	sampled := sampler.finish()
 	self1, err := selfCPU()
 	if err != nil {
 		return timedPhase{}, err
@@ -122,8 +125,8 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 		return timedPhase{}, err
 	}
 	return timedPhase{
-		p: p, fired: f, serverCPU: srv1 - srv0, clientCPU: self1 - self0, distinct: min(len(bodies), f.requests()),
-		rsa:       [2]RSATime{rsaBefore, rsaAfter},
+		p: p, fired: f, serverCPU: srv1 - srv0, clientCPU: self1 - self0 - sampled.cpu, distinct: min(len(bodies), f.requests()),
+		rsa: [2]RSATime{rsaBefore, rsaAfter}, sampled: sampled,
 		exhausted: f.ranOut,
 	}, nil
 }
@@ -266,10 +269,14 @@ func (t timedPhase) result(serverMeasured bool) PathResult {
 	r.P50Millis = millis(t.fired.percentile(0.50))
 	r.P99Millis = millis(t.fired.percentile(0.99))
 	r.ClientCPUMicros = micros(t.clientCPU) / float64(n)
+	if t.sampled.ops > 0 {
+		r.OpUnderLoadMicros = micros(t.sampled.cpu) / float64(t.sampled.ops)
+	}
 	if serverMeasured {
 		r.ServerCPUMicros = micros(t.serverCPU) / float64(n)
 		if r.ServerCPUMicros > 0 {
 			r.CryptoShare = float64(t.p.ops) * opMicros / r.ServerCPUMicros
+			r.CryptoShareUnderLoad = float64(t.p.ops) * r.OpUnderLoadMicros / r.ServerCPUMicros
 		}
 	}
 	return r
