@@ -47,7 +47,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	var write, read *sql.DB
 	if path == ":memory:" {
-		write, err = sql.Open("sqlite", "file::memory:?_txlock=immediate&_pragma=foreign_keys(1)")
+		write, err = openDB("file::memory:?_txlock=immediate&_pragma=foreign_keys(1)")
 		if err != nil {
 			return nil, err
 		}
@@ -60,8 +60,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read = write
 	} else {
 		name := "file:" + escapePath(path)
-		write, err = sql.Open("sqlite", name+"?_txlock=immediate"+
-			"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
+		write, err = openDB(name + "?_txlock=immediate" +
+			"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
 		if err != nil {
 			return nil, err
@@ -72,7 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.SetConnMaxIdleTime(0)
 
 		// query_only makes the engine itself refuse a write in View.
-		read, err = sql.Open("sqlite", name+"?_txlock=deferred"+
+		read, err = openDB(name + "?_txlock=deferred" +
 			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)")
 		if err != nil {
 			write.Close()
@@ -100,6 +100,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// openDB opens a pool whose connections cache their prepared statements.
+func openDB(dsn string) (*sql.DB, error) {
+	c, err := newCachingConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 // escapePath makes path safe inside a file: URI, whose query and fragment
