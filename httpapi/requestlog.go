@@ -11,7 +11,9 @@ import (
 
 // requestLog writes the sandbox request log in batches, off the request
 // path: it is diagnostics, so a request never waits for its own log row, and
-// a crash may lose the last fraction of a second of it.
+// a crash may lose the last fraction of a second of it. A batch gathers for
+// up to requestLogDelay (or until it is full, or someone waits for it), so
+// that under load the log costs one commit per batch, not one per request.
 type requestLog struct {
 	store   llgate.Store
 	logger  *slog.Logger
@@ -23,16 +25,20 @@ type requestLog struct {
 	added   uint64 // entries ever queued (or shed)
 	done    uint64 // entries written (or given up on)
 	closed  bool
+	syncing int           // callers of sync waiting: write without gathering
+	flush   chan struct{} // write what is pending now; buffered 1
 	exited  chan struct{}
 }
 
 const (
+	requestLogDelay = 100 * time.Millisecond
 	requestLogBatch = 256
 	requestLogMax   = 100 * requestLogBatch // beyond this, shed: never block the API
 )
 
 func newRequestLog(store llgate.Store, logger *slog.Logger, enabled bool) *requestLog {
-	l := &requestLog{store: store, logger: logger, enabled: enabled, exited: make(chan struct{})}
+	l := &requestLog{store: store, logger: logger, enabled: enabled,
+		flush: make(chan struct{}, 1), exited: make(chan struct{})}
 	l.cond = sync.NewCond(&l.mu)
 	if enabled {
 		go l.run()
@@ -53,8 +59,20 @@ func (l *requestLog) add(e llgate.RequestLogEntry) {
 	} else {
 		l.done++
 	}
+	full := len(l.pending) >= requestLogBatch
 	l.mu.Unlock()
 	l.cond.Broadcast()
+	if full {
+		l.kick()
+	}
+}
+
+// kick asks the writer to write what is pending without waiting for more.
+func (l *requestLog) kick() {
+	select {
+	case l.flush <- struct{}{}:
+	default: // a kick is already pending
+	}
 }
 
 func (l *requestLog) run() {
@@ -68,6 +86,18 @@ func (l *requestLog) run() {
 			l.mu.Unlock()
 			return
 		}
+		gather := len(l.pending) < requestLogBatch && !l.closed && l.syncing == 0
+		l.mu.Unlock()
+		if gather {
+			t := time.NewTimer(requestLogDelay)
+			select {
+			case <-t.C:
+			case <-l.flush:
+				t.Stop()
+			}
+		}
+
+		l.mu.Lock()
 		batch := l.pending
 		if len(batch) > requestLogBatch {
 			batch = batch[:requestLogBatch]
@@ -107,10 +137,15 @@ func (l *requestLog) sync() {
 		return
 	}
 	l.mu.Lock()
+	l.syncing++
+	l.mu.Unlock()
+	l.kick()
+	l.mu.Lock()
 	target := l.added
 	for l.done < target && !l.closed {
 		l.cond.Wait()
 	}
+	l.syncing--
 	l.mu.Unlock()
 }
 
@@ -119,5 +154,6 @@ func (l *requestLog) close() {
 	l.closed = true
 	l.mu.Unlock()
 	l.cond.Broadcast()
+	l.kick()
 	<-l.exited
 }
