@@ -75,9 +75,12 @@ func (t *Tx) UpdateAgreement(ctx context.Context, a *llgate.Agreement) error {
 }
 
 // Agreements returns the page of agreements f selects, newest first, locked
-// inside Update, and how many match f regardless of Offset and Limit. The
-// count is a second statement because PostgreSQL refuses FOR UPDATE next to
-// an aggregate or a window function.
+// inside Update, and how many match f regardless of Offset and Limit.
+//
+// Without row locks the count rides along as a window function, so a page
+// is one statement; PostgreSQL refuses FOR UPDATE next to a window function,
+// so under locks (and for a page past the end, which has no row to carry
+// the count) it is a second statement.
 func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgate.Agreement, int, error) {
 	if f.Scope == "" {
 		return nil, 0, fmt.Errorf("agreements: filter without a scope")
@@ -102,15 +105,15 @@ func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgat
 		}
 	}
 	if f.ActiveOnly {
-		eq("status", llgate.AgreementActive)
+		// A literal, not a parameter: it matches the partial index
+		// agreements_active_card, and SQLite re-plans a statement on every
+		// run when a parameter's value decides whether that index applies.
+		where = append(where, "status = '"+llgate.AgreementActive+"'")
 	}
 	cond := ` FROM agreements WHERE ` + strings.Join(where, " AND ")
+	countArgs := args
 
-	var total int
-	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*)`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count agreements: %w", err)
-	}
-	q := `SELECT ` + agreementCols + cond + ` ORDER BY created_at DESC, no_agree DESC`
+	page := cond + ` ORDER BY created_at DESC, no_agree DESC`
 	// SQLite accepts OFFSET only after a LIMIT, and the engines spell "no
 	// limit" differently (-1, ALL), so an offset without a limit gets a
 	// limit no table reaches.
@@ -120,15 +123,42 @@ func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgat
 		} else {
 			args = append(args, int64(1<<62))
 		}
-		q += ` LIMIT $` + strconv.Itoa(len(args))
+		page += ` LIMIT CAST($` + strconv.Itoa(len(args)) + ` AS BIGINT)`
 	}
 	if f.Offset > 0 {
 		args = append(args, f.Offset)
-		q += ` OFFSET $` + strconv.Itoa(len(args))
+		page += ` OFFSET $` + strconv.Itoa(len(args))
 	}
-	as, err := queryAll(ctx, t, scanAgreement, q+t.lock, args...)
+
+	var total int
+	if t.lock == "" {
+		as, err := queryAll(ctx, t, func(s scanner) (*llgate.Agreement, error) {
+			return scanAgreement(withCount{s, &total})
+		}, `SELECT `+agreementCols+`, COUNT(*) OVER ()`+page, args...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("agreements: %w", err)
+		}
+		if len(as) > 0 || f.Offset == 0 {
+			return as, total, nil
+		}
+	}
+	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*)`+cond, countArgs...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count agreements: %w", err)
+	}
+	if t.lock == "" {
+		return nil, total, nil // the page past the end, above
+	}
+	as, err := queryAll(ctx, t, scanAgreement, `SELECT `+agreementCols+page+t.lock, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("agreements: %w", err)
 	}
 	return as, total, nil
 }
+
+// withCount scans a row whose last column is a count into n.
+type withCount struct {
+	s scanner
+	n *int
+}
+
+func (w withCount) Scan(dest ...any) error { return w.s.Scan(append(dest, w.n)...) }

@@ -39,7 +39,7 @@ func (t *Tx) RequestLog(ctx context.Context, oidPartner string, limit int) ([]*l
 		q += ` WHERE oid_partner = $2`
 		args = append(args, oidPartner)
 	}
-	q += ` ORDER BY id DESC LIMIT $1`
+	q += ` ORDER BY id DESC LIMIT CAST($1 AS BIGINT)`
 	return queryAll(ctx, t, func(s scanner) (*llgate.RequestLogEntry, error) {
 		var (
 			e  llgate.RequestLogEntry
@@ -84,7 +84,7 @@ func (t *Tx) SMSMessages(ctx context.Context, mobileFP string, limit int) ([]*ll
 		q += ` WHERE mobile_fp = $2`
 		args = append(args, mobileFP)
 	}
-	q += ` ORDER BY sent_at DESC, seq DESC LIMIT $1`
+	q += ` ORDER BY sent_at DESC, seq DESC LIMIT CAST($1 AS BIGINT)`
 	return queryAll(ctx, t, func(s scanner) (*llgate.SMSMessage, error) {
 		var (
 			m    llgate.SMSMessage

@@ -91,7 +91,7 @@ func (t *Tx) Notifications(ctx context.Context, f llgate.NotificationFilter) ([]
 	q += ` ORDER BY created_at DESC, seq DESC`
 	if f.Limit > 0 {
 		args = append(args, f.Limit)
-		q += ` LIMIT $` + strconv.Itoa(len(args))
+		q += ` LIMIT CAST($` + strconv.Itoa(len(args)) + ` AS BIGINT)`
 	}
 	return queryAll(ctx, t, scanNotification, q+t.lock, args...)
 }
@@ -111,7 +111,7 @@ func (t *Tx) ClaimNotifications(ctx context.Context, now, leaseUntil time.Time, 
 			SELECT id FROM notifications
 			WHERE status = $2 AND next_attempt_at <= $3 AND lease_until <= $3
 			ORDER BY next_attempt_at, seq
-			LIMIT $4`+t.d.ClaimSuffix+`
+			LIMIT CAST($4 AS BIGINT)`+t.d.ClaimSuffix+`
 		)
 		RETURNING `+notificationCols,
 		ms(leaseUntil), llgate.NotifyPending, ms(now), limit)

@@ -167,16 +167,16 @@ func (t *Tx) DueOrders(ctx context.Context, now time.Time, limit int) ([]*llgate
 			SELECT * FROM (
 				SELECT `+orderCols+`, valid_until AS due FROM orders
 				WHERE status = $1 AND valid_until <= $3
-				ORDER BY valid_until, oid_paybill LIMIT $4`+claim+`
+				ORDER BY valid_until, oid_paybill LIMIT CAST($4 AS BIGINT)`+claim+`
 			) waiting
 			UNION ALL
 			SELECT * FROM (
 				SELECT `+orderCols+`, settle_at AS due FROM orders
 				WHERE status = $2 AND settle_at <= $3
-				ORDER BY settle_at, oid_paybill LIMIT $4`+claim+`
+				ORDER BY settle_at, oid_paybill LIMIT CAST($4 AS BIGINT)`+claim+`
 			) processing
 		) d
-		ORDER BY due, oid_paybill LIMIT $4`,
+		ORDER BY due, oid_paybill LIMIT CAST($4 AS BIGINT)`,
 		llgate.OrderWaiting, llgate.OrderProcessing, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due orders: %w", err)

@@ -103,7 +103,7 @@ func (t *Tx) DueRefunds(ctx context.Context, now time.Time, limit int) ([]*llgat
 	}
 	rs, err := queryAll(ctx, t, scanRefund, `SELECT `+refundCols+` FROM refunds
 		WHERE status = $1 AND settle_at <= $2
-		ORDER BY settle_at, oid_refundno LIMIT $3`+t.claim(),
+		ORDER BY settle_at, oid_refundno LIMIT CAST($3 AS BIGINT)`+t.claim(),
 		llgate.RefundApplied, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due refunds: %w", err)

@@ -101,7 +101,7 @@ func (t *Tx) SealedHeads(ctx context.Context, after llgate.SealedCursor, limit i
 			q += ` AND ` + c.key + ` > $2`
 			args = append(args, row)
 		}
-		q += ` ORDER BY ` + c.key + ` LIMIT $1`
+		q += ` ORDER BY ` + c.key + ` LIMIT CAST($1 AS BIGINT)`
 		heads, err := queryAll(ctx, t, func(s scanner) (llgate.SealedHead, error) {
 			h := llgate.SealedHead{SealedRef: llgate.SealedRef{Table: c.table, Column: c.column}}
 			err := s.Scan(&h.Row, &h.Owner, &h.Head, &h.Size)

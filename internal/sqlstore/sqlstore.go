@@ -3,6 +3,12 @@
 // modernc.org/sqlite both bind by number, so the SQL text is shared; what
 // differs between the engines (row locks, error codes, the schema) is a
 // Dialect supplied by package sqlite or package postgres.
+//
+// Both engines keep prepared statements per connection, so the SQL text of
+// a query must not depend on data. On SQLite two spellings also make a
+// statement re-plan on every run, as costly as not caching it: a bare
+// parameter as LIMIT (write LIMIT CAST($n AS BIGINT)), and a parameter
+// where a partial index's condition has a constant (agreements.status).
 package sqlstore
 
 import (
