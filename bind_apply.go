@@ -83,6 +83,13 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	// so which token it will be is peeked first: the live one (a resend keeps
 	// its token) or a fresh one. The transaction confirms the guess; if a
 	// concurrent apply moved it, seal again.
+	text := SMS{OidPartner: a.Merchant.OidPartner, Mobile: a.Card.Mobile, Code: code, Text: SMSText(code)}
+	var staged func(ctx context.Context, tx Tx) error
+	if !res.SMSFails {
+		if staged, err = smsWrite(ctx, b.SMS, text); err != nil {
+			return "", err
+		}
+	}
 	owner := ScopeOwner(a.Scope)
 	for attempt := 0; ; attempt++ {
 		target, err := b.peekLive(ctx, a.Merchant.OidPartner, a.UserID, cardFP, now)
@@ -122,10 +129,17 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 			fill(c, a, personFP, mobileFP, info)
 			c.Sealed, c.UpdatedAt = sealed, now
 			setCode(b.Vault, c, code, now)
+			write := tx.UpdateChallenge
 			if isNew {
-				return tx.InsertChallenge(ctx, c)
+				write = tx.InsertChallenge
 			}
-			return tx.UpdateChallenge(ctx, c)
+			if err := write(ctx, c); err != nil {
+				return err
+			}
+			if staged != nil {
+				return staged(ctx, tx)
+			}
+			return nil
 		})
 		if errors.Is(err, errMoved) && attempt < 5 {
 			continue
@@ -139,8 +153,10 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	if res.SMSFails {
 		return "", Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
 	}
-	if err := b.SMS.Send(ctx, SMS{OidPartner: a.Merchant.OidPartner, Mobile: a.Card.Mobile, Code: code, Text: SMSText(code)}); err != nil {
-		return "", &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
+	if staged == nil {
+		if err := sendSMS(ctx, b.SMS, text); err != nil {
+			return "", err
+		}
 	}
 	return token, nil
 }

@@ -134,6 +134,13 @@ func (p *Payments) create(ctx context.Context, a *PayApply) (*Order, error) {
 	}
 	code := p.code(m)
 	mobileFP := p.Vault.Fingerprint("mobile", card.secret.BindMob)
+	text := SMS{OidPartner: m.OidPartner, Mobile: card.secret.BindMob, Code: code, Text: SMSText(code)}
+	var staged func(ctx context.Context, tx Tx) error
+	if !card.smsFails {
+		if staged, err = smsWrite(ctx, p.SMS, text); err != nil {
+			return nil, err
+		}
+	}
 	err = p.Store.Update(ctx, func(tx Tx) error {
 		if err := tx.LockPerson(ctx, m.OidPartner, o.PersonFP); err != nil {
 			return err
@@ -146,7 +153,13 @@ func (p *Payments) create(ctx context.Context, a *PayApply) (*Order, error) {
 		} else if err != nil {
 			return err
 		}
-		return p.issue(ctx, tx, o, mobileFP, code, now)
+		if err := p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
+			return err
+		}
+		if staged != nil {
+			return staged(ctx, tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -154,7 +167,10 @@ func (p *Payments) create(ctx context.Context, a *PayApply) (*Order, error) {
 	if card.smsFails {
 		return nil, Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
 	}
-	return o, p.text(ctx, m, card.secret.BindMob, code)
+	if staged != nil {
+		return o, nil
+	}
+	return o, sendSMS(ctx, p.SMS, text)
 }
 
 // issue creates the order's challenge under o.Token, within the caps.
@@ -181,10 +197,7 @@ func (p *Payments) code(m *Merchant) string {
 }
 
 func (p *Payments) text(ctx context.Context, m *Merchant, mobile, code string) error {
-	if err := p.SMS.Send(ctx, SMS{OidPartner: m.OidPartner, Mobile: mobile, Code: code, Text: SMSText(code)}); err != nil {
-		return &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
-	}
-	return nil
+	return sendSMS(ctx, p.SMS, SMS{OidPartner: m.OidPartner, Mobile: mobile, Code: code, Text: SMSText(code)})
 }
 
 // replay answers a repeated apply: the original order; a new token when the

@@ -226,3 +226,56 @@ func TestOutbox_Err(t *testing.T) {
 		assertClean(t, err.Error(), msg)
 	})
 }
+
+// A staged text lives and dies with the caller's transaction.
+func TestOutboxStage(t *testing.T) {
+	ctx := context.Background()
+	store := sqlite.MustOpenTest(t)
+	v := mustVault(t, store)
+	out := sms.Outbox{Store: store, Vault: v, Clock: &fakeClock{now: time.Date(2026, 11, 22, 9, 30, 0, 0, llgate.ChinaTime)}}
+	count := func() int {
+		t.Helper()
+		var n int
+		err := store.View(ctx, func(tx llgate.Tx) error {
+			msgs, err := tx.SMSMessages(ctx, v.Fingerprint("mobile", mobileA), 100)
+			n = len(msgs)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	write, err := out.Stage(ctx, llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText("583920")})
+	if err != nil {
+		t.Fatalf("Stage: %v", err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("after Stage alone: %d messages, want 0", n)
+	}
+	rollback := errors.New("the caller's transaction fails")
+	err = store.Update(ctx, func(tx llgate.Tx) error {
+		if err := write(ctx, tx); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatalf("Update: %v", err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("after a rolled-back transaction: %d messages, want 0", n)
+	}
+	// The same write may run again, as a retried transaction does.
+	if err := store.Update(ctx, func(tx llgate.Tx) error { return write(ctx, tx) }); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after a committed transaction: %d messages, want 1", n)
+	}
+
+	if _, err := out.Stage(ctx, llgate.SMS{OidPartner: oidA}); err == nil {
+		t.Error("Stage without a mobile: no error")
+	}
+}
