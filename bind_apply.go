@@ -79,10 +79,6 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	if err != nil {
 		return "", err
 	}
-	// The secret is sealed under the token's name outside the transaction,
-	// so which token it will be is peeked first: the live one (a resend keeps
-	// its token) or a fresh one. The transaction confirms the guess; if a
-	// concurrent apply moved it, seal again.
 	text := SMS{OidPartner: a.Merchant.OidPartner, Mobile: a.Card.Mobile, Code: code, Text: SMSText(code)}
 	var staged func(ctx context.Context, tx Tx) error
 	if !res.SMSFails {
@@ -90,12 +86,14 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 			return "", err
 		}
 	}
+	// The secret is sealed under the token's name outside the transaction,
+	// so the token is guessed first: a fresh one, which is right unless a
+	// live token exists (a resend keeps its token). The transaction checks
+	// the guess and names the live token if it was wrong; seal again.
 	owner := ScopeOwner(a.Scope)
+	target := NewToken()
 	for attempt := 0; ; attempt++ {
-		target, err := b.peekLive(ctx, a.Merchant.OidPartner, a.UserID, cardFP, now)
-		if err != nil {
-			return "", err
-		}
+		var live string // the live token, when it is not target
 		sealed, err := b.Vault.Seal(ctx, owner, TableChallenges, target, secret)
 		if err != nil {
 			return "", err
@@ -121,6 +119,7 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 				return err
 			}
 			if c.Token != target {
+				live = c.Token
 				return errMoved
 			}
 			if err := b.Caps.checkAndCount(ctx, tx, capKeys{a.Merchant.OidPartner, mobileFP, cardFP, b.Vault.Fingerprint("user", a.Scope+"\x00"+a.UserID)}, now); err != nil {
@@ -142,6 +141,7 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 			return nil
 		})
 		if errors.Is(err, errMoved) && attempt < 5 {
+			target = live
 			continue
 		}
 		if err != nil {
@@ -161,23 +161,8 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	return token, nil
 }
 
-// errMoved: the live token changed between the peek and the transaction.
+// errMoved: the token an apply sealed its secret for is not the live one.
 var errMoved = errors.New("live token moved")
-
-// peekLive names the token an apply will use: the live one, or a new one.
-func (b *Binding) peekLive(ctx context.Context, oid, userID, cardFP string, now time.Time) (string, error) {
-	var token string
-	err := b.Store.View(ctx, func(tx Tx) error {
-		c, err := tx.LiveChallenge(ctx, ChallengeBind, oid, userID, cardFP, now)
-		if err == nil {
-			token = c.Token
-		} else if errors.Is(err, ErrNotFound) {
-			token, err = NewToken(), nil
-		}
-		return err
-	})
-	return token, err
-}
 
 func fill(c *Challenge, a *BindApply, personFP, mobileFP string, info CardInfo) {
 	c.UserID, c.Scope = a.UserID, a.Scope
