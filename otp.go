@@ -31,14 +31,10 @@ func setCode(v Vault, c *Challenge, code string, now time.Time) {
 // used), or the *Error to answer. The caller must commit the challenge even
 // when an error comes back: every wrong try counts.
 func checkCode(v Vault, c *Challenge, code string, now time.Time) (changed bool, err error) {
-	switch {
-	case c.State != ChallengeLive || !now.Before(c.ExpiresAt):
-		return false, Errorf(CodeTokenInvalid, "token is %s or expired", c.State)
-	case now.Sub(c.CodeSentAt) > CodeLifetime:
-		return false, Errorf(CodeSMSCodeExpired, "code sent %s ago", now.Sub(c.CodeSentAt).Round(time.Second))
+	if err := codeLive(c, now); err != nil {
+		return false, err
 	}
-	want := codeHash(v, c, code)
-	if subtle.ConstantTimeCompare([]byte(want), []byte(c.CodeHash)) == 1 {
+	if codeMatches(v, c, code) {
 		return false, nil
 	}
 	c.WrongCount++
@@ -48,6 +44,30 @@ func checkCode(v Vault, c *Challenge, code string, now time.Time) (changed bool,
 		return true, Errorf(CodeTooManyWrong, "wrong code %d times: token dead", c.WrongCount)
 	}
 	return true, Errorf(CodeWrongSMSCode, "wrong code (%d of %d)", c.WrongCount, MaxWrongCodes)
+}
+
+// codeAccepted says whether checkCode would accept code now, without
+// counting a wrong try: a pre-check on a snapshot (pay verify asks a local
+// issuer before it takes any lock). Only checkCode, under the lock, decides.
+func codeAccepted(v Vault, c *Challenge, code string, now time.Time) bool {
+	return codeLive(c, now) == nil && codeMatches(v, c, code)
+}
+
+// codeLive applies the time and state rules: the token live and unexpired
+// (1000), the code at most CodeLifetime old (9703).
+func codeLive(c *Challenge, now time.Time) error {
+	switch {
+	case c.State != ChallengeLive || !now.Before(c.ExpiresAt):
+		return Errorf(CodeTokenInvalid, "token is %s or expired", c.State)
+	case now.Sub(c.CodeSentAt) > CodeLifetime:
+		return Errorf(CodeSMSCodeExpired, "code sent %s ago", now.Sub(c.CodeSentAt).Round(time.Second))
+	}
+	return nil
+}
+
+// codeMatches compares in constant time: the code is a secret.
+func codeMatches(v Vault, c *Challenge, code string) bool {
+	return subtle.ConstantTimeCompare([]byte(codeHash(v, c, code)), []byte(c.CodeHash)) == 1
 }
 
 // SMSText is the text of a one-time code message.
