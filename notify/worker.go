@@ -26,6 +26,7 @@ const (
 	DefaultBatch       = 64
 	DefaultConcurrency = 16
 	DefaultMaxAnswer   = 4 << 10
+	DefaultGather      = 50 * time.Millisecond
 
 	// AnswerRecorded is how many bytes of an answer an Attempt keeps.
 	AnswerRecorded = 256
@@ -62,6 +63,12 @@ type Worker struct {
 	Batch       int           // notifications claimed at once; default 64
 	Concurrency int           // parallel deliveries; default 16
 	MaxAnswer   int64         // answer bytes read; default 4 KiB; an Attempt keeps the first 256
+	// Gather is how long Run waits after a Wake before claiming, wall
+	// time; default 50 ms, negative: not at all. Payments enqueue
+	// notifications one at a time, and each claim and each record is a
+	// durable commit: gathering lets a trickle go out in batches, at the
+	// price of that much latency.
+	Gather time.Duration
 
 	Logger  *slog.Logger // nil discards
 	Metrics *Metrics     // nil records nothing
@@ -108,6 +115,9 @@ func (w *Worker) setup() error {
 		if w.MaxAnswer <= 0 {
 			w.MaxAnswer = DefaultMaxAnswer
 		}
+		if w.Gather == 0 {
+			w.Gather = DefaultGather
+		}
 		if w.Logger == nil {
 			w.Logger = slog.New(slog.DiscardHandler)
 		}
@@ -136,8 +146,8 @@ func (w *Worker) Wake() {
 }
 
 // Run delivers notifications until ctx ends. When nothing is due it waits
-// for the earliest scheduled attempt (by the Clock), a Wake, or a second,
-// whichever comes first. Store errors are logged and retried. It returns an
+// for the earliest scheduled attempt (by the Clock), a Wake (then Gather
+// longer, for more to come), or a second, whichever comes first. Store errors are logged and retried. It returns an
 // error only for a misconfigured Worker, and nil once ctx ends. Run one Run
 // per Worker at a time; for more parallelism raise Concurrency or run more
 // Workers.
@@ -170,6 +180,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 		case <-w.wake:
+			if w.Gather > 0 {
+				timer.Reset(w.Gather)
+				select {
+				case <-ctx.Done():
+				case <-timer.C:
+				}
+			}
 		case <-timer.C:
 		}
 	}
