@@ -19,7 +19,9 @@ type finish struct {
 	notification *Notification
 }
 
-func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecret, secret *OrderSecret, now time.Time) (finish, error) {
+// prepareSuccess builds o's finish. m is o's merchant when the caller
+// holds it (a verify has it from the request); nil reads it.
+func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecret, secret *OrderSecret, m *Merchant, now time.Time) (finish, error) {
 	f := finish{settleDate: ChinaDate(now), noAgree: o.NoAgree}
 	if f.noAgree == "" { // card elements: the payment binds the card
 		existing, free, err := p.agreementFor(ctx, o)
@@ -52,9 +54,11 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecre
 			}
 		}
 	}
-	m, err := view(ctx, p.Store, func(tx Tx) (*Merchant, error) { return tx.Merchant(ctx, o.OidPartner) })
-	if err != nil {
-		return f, err
+	if m == nil || m.OidPartner != o.OidPartner {
+		var err error
+		if m, err = view(ctx, p.Store, func(tx Tx) (*Merchant, error) { return tx.Merchant(ctx, o.OidPartner) }); err != nil {
+			return f, err
+		}
 	}
 	fields := paymentNotice(o, secret, f.noAgree, f.settleDate)
 	if m.NotifyExtraFields {

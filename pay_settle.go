@@ -58,7 +58,7 @@ func (p *Payments) Settle(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if _, err := p.charge(ctx, o.OidPaybill, card, secret, o.CountedAt); err != nil {
+		if _, err := p.charge(ctx, o, card, secret, o.CountedAt, nil); err != nil {
 			if ErrorCode(err) == CodeSystem {
 				return n, err
 			}

@@ -16,24 +16,51 @@ type PayVerify struct {
 	Amount   Amount // 0: not sent
 }
 
+// verifySnapshot is what one read-only transaction gives a verify.
+type verifySnapshot struct {
+	c *Challenge
+	o *Order     // nil when the token is not a pay token of this merchant
+	a *Agreement // the order's agreement; nil for card elements (or none found)
+}
+
 // Verify checks the code, then charges the issuer in two transactions: the
 // first commits the used token and the order as PROCESSING (counting against
 // the limits) before the issuer is asked; the second records the answer.
 // A crash between them leaves a PROCESSING order whose SettleAt lets the
-// clock finish it (Settle). Codes: 1000, 9700, 9702, 9703, 2006, 2007, 2008,
-// 1019/1014/1016, and the issuer's declines.
+// clock finish it (Settle). One read-only transaction reads what the
+// verify needs (token, order, agreement) and the order as written passes to
+// charge. Codes: 1000, 9700, 9702, 9703, 2006, 2007, 2008, 1019/1014/1016,
+// and the issuer's declines.
 func (p *Payments) Verify(ctx context.Context, v *PayVerify) (*Order, error) {
-	c, err := view(ctx, p.Store, func(tx Tx) (*Challenge, error) { return tx.Challenge(ctx, v.Token) })
-	if errors.Is(err, ErrNotFound) || err == nil && (c.Kind != ChallengePay || c.OidPartner != v.Merchant.OidPartner) {
+	snap, err := view(ctx, p.Store, func(tx Tx) (verifySnapshot, error) {
+		var s verifySnapshot
+		c, err := tx.Challenge(ctx, v.Token)
+		if err != nil {
+			return s, err
+		}
+		s.c = c
+		if c.Kind != ChallengePay || c.OidPartner != v.Merchant.OidPartner {
+			return s, nil
+		}
+		if s.o, err = tx.Order(ctx, c.Ref); err != nil {
+			return s, err
+		}
+		if s.o.NoAgree != "" {
+			a, err := tx.Agreement(ctx, s.o.NoAgree)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return s, err
+			}
+			s.a = a // nil when missing: cardOf answers that, as before
+		}
+		return s, nil
+	})
+	if errors.Is(err, ErrNotFound) && snap.c == nil || err == nil && snap.o == nil {
 		return nil, Errorf(CodeTokenInvalid, "token unknown")
 	}
 	if err != nil {
 		return nil, err
 	}
-	o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) { return tx.Order(ctx, c.Ref) })
-	if err != nil {
-		return nil, err
-	}
+	o := snap.o
 	if v.NoOrder != "" && v.NoOrder != o.NoOrder || v.Amount != 0 && v.Amount != o.Amount {
 		return nil, Errorf(CodeTokenInvalid, "token belongs to another order or amount")
 	}
@@ -41,67 +68,26 @@ func (p *Payments) Verify(ctx context.Context, v *PayVerify) (*Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	card, err := p.cardOf(ctx, o, secret)
+	card, err := p.cardFrom(ctx, o, secret, snap.a)
 	if err != nil {
 		return nil, err
 	}
 
 	now := p.Clock.Now()
 	var answer error
+	var counted *Order
 	err = p.Store.Update(ctx, func(tx Tx) error {
-		answer = nil
-		c, err := tx.Challenge(ctx, v.Token)
-		if err != nil {
+		answer, counted = nil, nil
+		o, ans, err := p.verifyUnderLock(ctx, tx, v, now)
+		if err != nil || ans != nil {
+			answer = ans
 			return err
 		}
-		o, err := tx.Order(ctx, c.Ref)
-		if err != nil {
+		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return err
 		}
-		switch {
-		case o.Status == OrderSuccess || o.Status == OrderRefund:
-			answer = Errorf(CodePaid, "order already paid")
-			return nil
-		case o.Status == OrderClosed || o.Status == OrderWaiting && !now.Before(o.ValidUntil):
-			answer = Errorf(CodeClosed, "order closed by valid_order")
-			return nil
-		case o.Status == OrderProcessing:
-			answer = Errorf(CodeProcessing, "order is processing")
-			return nil
-		}
-		changed, err := checkCode(p.Vault, c, v.Code, now)
-		if err != nil {
-			answer = err
-			if changed {
-				return tx.UpdateChallenge(ctx, c)
-			}
-			return nil
-		}
-		if o.NoAgree != "" {
-			// Locked, so an unbind racing this payment waits or has won:
-			// no payment goes through on an unbound agreement.
-			a, err := tx.Agreement(ctx, o.NoAgree)
-			if err != nil {
-				return err
-			}
-			if a.Status != AgreementActive {
-				answer = Errorf(CodeNoAgreement, "the agreement was unbound")
-				return nil
-			}
-		}
-		if err := tx.LockPerson(ctx, o.OidPartner, o.PersonFP); err != nil {
-			return err
-		}
-		if err := checkLimits(ctx, tx, v.Merchant, o.PersonFP, o.Amount, now); err != nil {
-			answer = err
-			return nil
-		}
-		c.State, c.UpdatedAt = ChallengeUsed, now
-		if err := tx.UpdateChallenge(ctx, c); err != nil {
-			return err
-		}
-		o.Status, o.CountedAt, o.SettleAt, o.UpdatedAt = OrderProcessing, now, now.Add(recoverAfter), now
-		return tx.UpdateOrder(ctx, o)
+		counted = o
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -109,7 +95,70 @@ func (p *Payments) Verify(ctx context.Context, v *PayVerify) (*Order, error) {
 	if answer != nil {
 		return nil, answer
 	}
-	return p.charge(ctx, o.OidPaybill, card, secret, now)
+	return p.charge(ctx, counted, card, secret, now, v.Merchant)
+}
+
+// cardFrom is cardOf with the agreement the snapshot already read.
+func (p *Payments) cardFrom(ctx context.Context, o *Order, s *OrderSecret, a *Agreement) (*CardSecret, error) {
+	if s.Card != nil || a == nil {
+		return p.cardOf(ctx, o, s)
+	}
+	return p.openAgreement(ctx, a)
+}
+
+// verifyUnderLock re-reads the token and its order locked and applies every
+// rule of a verify, in the order that decides which code answers: paid,
+// closed, processing, the code (a wrong try is written here and must be
+// committed), the agreement, the limits (under LockPerson). answer is the
+// *Error to answer, with nothing else to write. When all pass it marks the
+// token used and returns the order counted against the limits as
+// PROCESSING, not yet written.
+func (p *Payments) verifyUnderLock(ctx context.Context, tx Tx, v *PayVerify, now time.Time) (o *Order, answer, err error) {
+	c, err := tx.Challenge(ctx, v.Token)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o, err = tx.Order(ctx, c.Ref); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case o.Status == OrderSuccess || o.Status == OrderRefund:
+		return nil, Errorf(CodePaid, "order already paid"), nil
+	case o.Status == OrderClosed || o.Status == OrderWaiting && !now.Before(o.ValidUntil):
+		return nil, Errorf(CodeClosed, "order closed by valid_order"), nil
+	case o.Status == OrderProcessing:
+		return nil, Errorf(CodeProcessing, "order is processing"), nil
+	}
+	changed, err := checkCode(p.Vault, c, v.Code, now)
+	if err != nil {
+		if changed {
+			return nil, err, tx.UpdateChallenge(ctx, c)
+		}
+		return nil, err, nil
+	}
+	if o.NoAgree != "" {
+		// Locked, so an unbind racing this payment waits or has won:
+		// no payment goes through on an unbound agreement.
+		a, err := tx.Agreement(ctx, o.NoAgree)
+		if err != nil {
+			return nil, nil, err
+		}
+		if a.Status != AgreementActive {
+			return nil, Errorf(CodeNoAgreement, "the agreement was unbound"), nil
+		}
+	}
+	if err := tx.LockPerson(ctx, o.OidPartner, o.PersonFP); err != nil {
+		return nil, nil, err
+	}
+	if err := checkLimits(ctx, tx, v.Merchant, o.PersonFP, o.Amount, now); err != nil {
+		return nil, err, nil
+	}
+	c.State, c.UpdatedAt = ChallengeUsed, now
+	if err := tx.UpdateChallenge(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	o.Status, o.CountedAt, o.SettleAt, o.UpdatedAt = OrderProcessing, now, now.Add(recoverAfter), now
+	return o, nil, nil
 }
 
 // recoverAfter is when the clock finishes a PROCESSING order whose verify
@@ -118,45 +167,34 @@ func (p *Payments) Verify(ctx context.Context, v *PayVerify) (*Order, error) {
 const recoverAfter = 5 * time.Minute
 
 // charge asks the issuer about a PROCESSING order and records the answer.
-// verifiedAt is when the customer confirmed it.
-func (p *Payments) charge(ctx context.Context, oidPaybill string, card *CardSecret, secret *OrderSecret, verifiedAt time.Time) (*Order, error) {
-	o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) { return tx.Order(ctx, oidPaybill) })
-	if err != nil {
-		return nil, err
-	}
+// o is the order as its caller just wrote it (the issuer is asked about it
+// and the success prepared from it); the record re-reads it locked.
+// verifiedAt is when the customer confirmed it. m is o's merchant, nil if
+// the caller does not hold it.
+func (p *Payments) charge(ctx context.Context, o *Order, card *CardSecret, secret *OrderSecret, verifiedAt time.Time, m *Merchant) (*Order, error) {
 	result, decline := p.Issuer.Charge(ctx, Charge{OidPaybill: o.OidPaybill, CardNo: card.CardNo, Amount: o.Amount, VerifiedAt: verifiedAt})
 	var declined *Error
 	if decline != nil && !errors.As(decline, &declined) {
 		return nil, decline // the issuer could not be asked: the clock will ask again
 	}
 	var out *Order
+	var err error
 	for attempt := 0; ; attempt++ {
 		now := p.Clock.Now()
 		var fin finish
 		if decline == nil && result == ChargeSuccess {
-			if fin, err = p.prepareSuccess(ctx, o, card, secret, now); err != nil {
+			if fin, err = p.prepareSuccess(ctx, o, card, secret, m, now); err != nil {
 				return nil, err
 			}
 		}
 		err = p.Store.Update(ctx, func(tx Tx) error {
-			o, err := tx.Order(ctx, oidPaybill)
-			if err != nil || o.Status != OrderProcessing {
-				out = o
+			locked, err := tx.Order(ctx, o.OidPaybill)
+			if err != nil || locked.Status != OrderProcessing {
+				out = locked
 				return err // finished meanwhile (the clock, another replica)
 			}
-			switch {
-			case declined != nil:
-				o.Status, o.Memo = OrderFailure, declined.Detail
-			case result == ChargeProcessing:
-				o.SettleAt = verifiedAt.Add(recoverAfter)
-			default:
-				if err := fin.apply(ctx, tx, o, now); err != nil {
-					return err
-				}
-			}
-			o.UpdatedAt = now
-			out = o
-			return tx.UpdateOrder(ctx, o)
+			out = locked
+			return writeCharge(ctx, tx, locked, result, declined, &fin, verifiedAt, now)
 		})
 		if !errors.Is(err, errRetry) || attempt >= 3 {
 			break
@@ -165,6 +203,29 @@ func (p *Payments) charge(ctx context.Context, oidPaybill string, card *CardSecr
 	if err != nil {
 		return nil, err
 	}
+	return p.charged(out, declined)
+}
+
+// writeCharge records the issuer's answer on a locked PROCESSING order: the decline, a new SettleAt
+// for "processing", or the prepared success. now is when the answer came.
+func writeCharge(ctx context.Context, tx Tx, o *Order, result string, declined *Error, fin *finish, verifiedAt, now time.Time) error {
+	switch {
+	case declined != nil:
+		o.Status, o.Memo = OrderFailure, declined.Detail
+	case result == ChargeProcessing:
+		o.SettleAt = verifiedAt.Add(recoverAfter)
+	default:
+		if err := fin.apply(ctx, tx, o, now); err != nil {
+			return err
+		}
+	}
+	o.UpdatedAt = now
+	return tx.UpdateOrder(ctx, o)
+}
+
+// charged answers for an order whose charge was recorded (by this verify
+// or, meanwhile, by another).
+func (p *Payments) charged(out *Order, declined *Error) (*Order, error) {
 	p.observe(out.Status)
 	switch {
 	case out.Status == OrderSuccess || out.Status == OrderRefund:
