@@ -78,3 +78,15 @@ type Charger interface {
 	// safe.
 	Refund(ctx context.Context, c Charge) error
 }
+
+// LocalCharger is implemented by a Charger whose Charge has no effect
+// outside this process (the simulated issuer: its answer is a function of
+// the card, the amount and the clock). Pay verify may then ask it before
+// committing anything and write the token, the order and its result in one
+// transaction: an answer lost to a crash or a refused re-check was never
+// acted on. A real channel does not implement it (or answers false) and
+// keeps the two-phase verify, whose first commit makes a crash between
+// asking the issuer and recording its answer recoverable by Settle.
+type LocalCharger interface {
+	ChargeIsLocal() bool
+}

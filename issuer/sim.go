@@ -129,6 +129,15 @@ func (s *Simulated) Charge(ctx context.Context, c llgate.Charge) (string, error)
 	}
 }
 
+var _ llgate.LocalCharger = (*Simulated)(nil)
+
+// ChargeIsLocal is true: Charge reads the card number, the outcome switch
+// and the clock, and keeps and writes nothing, so asking it before pay
+// verify commits is safe (and asking again gives the same answer, which
+// Settle relies on). The 2008 card is no exception: "processing" is decided
+// from VerifiedAt and the clock alone.
+func (s *Simulated) ChargeIsLocal() bool { return true }
+
 // Refund returns money. With test-card outcomes on, the refund digits 9920
 // make it fail.
 func (s *Simulated) Refund(ctx context.Context, c llgate.Charge) error {
