@@ -412,22 +412,10 @@ func TestBindConcurrency(t *testing.T) {
 		t.Run("OneTokenTwentyVerifies", func(t *testing.T) {
 			r, err := c.BindApply(ctx, bindFields("cc1", zhang, card(t, 800, "0000")))
 			wantCode(t, "apply", r, err, "8888")
-			codes := make(chan string, 20)
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					v, err := c.BindVerify(ctx, map[string]string{"user_id": "cc1", "token": r.Get("token"), "verify_code": "123456"})
-					codes <- code(t, v, err)
-				}()
-			}
-			wg.Wait()
-			close(codes)
-			n := map[string]int{}
-			for cd := range codes {
-				n[cd]++
-			}
+			n := tally(20, func() string {
+				v, err := c.BindVerify(ctx, map[string]string{"user_id": "cc1", "token": r.Get("token"), "verify_code": "123456"})
+				return code(t, v, err)
+			})
 			if n["0000"] != 1 || n["1000"] != 19 {
 				t.Fatalf("answers: %v, want one 0000 and nineteen 1000", n)
 			}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,4 +237,20 @@ func (e *env) bind(c *client.Client, user string, p person, cardNo string) strin
 	v, err := c.BindVerify(ctx, map[string]string{"user_id": user, "token": r.Get("token"), "verify_code": e.lastCode(p.mobile)})
 	wantCode(e.t, "bind verify", v, err, "0000")
 	return v.Get("no_agree")
+}
+
+// tally runs fn n times at once and counts the answers it returns.
+func tally(n int, fn func() string) map[string]int {
+	answers := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { answers <- fn() })
+	}
+	wg.Wait()
+	close(answers)
+	count := map[string]int{}
+	for a := range answers {
+		count[a]++
+	}
+	return count
 }

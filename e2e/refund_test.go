@@ -170,26 +170,13 @@ func TestRefundConcurrency(t *testing.T) {
 		t.Run("TwentyIdentical", func(t *testing.T) {
 			p := paid(t, e, c, "rc", na, "10.00", rcv.url())
 			f := refundFields(p, "same-refund", "1.00", rcv.url())
-			ids := make(chan string, 20)
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r, err := c.Refund(ctx, f)
-					if code(t, r, err) == "0000" {
-						ids <- r.Get("oid_refundno")
-					} else {
-						ids <- "error"
-					}
-				}()
-			}
-			wg.Wait()
-			close(ids)
-			seen := map[string]int{}
-			for id := range ids {
-				seen[id]++
-			}
+			seen := tally(20, func() string {
+				r, err := c.Refund(ctx, f)
+				if code(t, r, err) == "0000" {
+					return r.Get("oid_refundno")
+				}
+				return "error"
+			})
 			if len(seen) != 1 || seen["error"] > 0 {
 				t.Fatalf("20 identical refunds: %v", seen)
 			}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,26 +205,12 @@ func TestVerifyTransactions(t *testing.T) {
 		t.Run("TwentyVerifiesOneToken", func(t *testing.T) {
 			na := e.bind(c, "tx-conc", zhang, card(t, 1130, "0000"))
 			r := payWithAgree(t, c, "tx-conc", na, "1.00", rcv.url())
-			codes := make(chan string, 20)
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, err := verify(e.app.Payments, r, "123456")
-					if err == nil {
-						codes <- "0000"
-					} else {
-						codes <- llgate.ErrorCode(err)
-					}
-				}()
-			}
-			wg.Wait()
-			close(codes)
-			n := map[string]int{}
-			for cd := range codes {
-				n[cd]++
-			}
+			n := tally(20, func() string {
+				if _, err := verify(e.app.Payments, r, "123456"); err != nil {
+					return llgate.ErrorCode(err)
+				}
+				return "0000"
+			})
 			// The losers meet a paid order (2007), or one in the middle of
 			// a two-phase verify (2008) when they fell back to it.
 			if n["0000"] != 1 || n["0000"]+n[llgate.CodePaid]+n[llgate.CodeProcessing] != 20 {
