@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"net/url"
+	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -21,14 +23,27 @@ import (
 // builds SQL from data; past it, statements run uncached as before.
 const maxCachedStmts = 512
 
-type cachingConnector struct{ driver.Connector }
+type cachingConnector struct {
+	driver.Connector
+	begin string // what starts a read-write transaction, after _txlock
+}
 
 func newCachingConnector(dsn string) (driver.Connector, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return cachingConnector{c}, nil
+	begin := "BEGIN"
+	if i := strings.IndexByte(dsn, '?'); i >= 0 {
+		q, err := url.ParseQuery(dsn[i+1:])
+		if err != nil {
+			return nil, err
+		}
+		if mode := q.Get("_txlock"); mode != "" {
+			begin += " " + strings.ToUpper(mode)
+		}
+	}
+	return cachingConnector{Connector: c, begin: begin}, nil
 }
 
 // sqliteConn is what database/sql uses of a modernc.org/sqlite connection,
@@ -60,13 +75,14 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, errors.New("sqlite: driver connection lacks the context interfaces")
 	}
-	return &cachingConn{sqliteConn: sc, stmts: make(map[string]*cachedStmt)}, nil
+	return &cachingConn{sqliteConn: sc, begin: c.begin, stmts: make(map[string]*cachedStmt)}, nil
 }
 
 // cachingConn is one connection and its statements. database/sql uses a
 // connection from one goroutine at a time, so it needs no lock.
 type cachingConn struct {
 	sqliteConn
+	begin string
 	stmts map[string]*cachedStmt
 }
 
@@ -140,6 +156,41 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}
 	s.busy = true
 	return &cachedRows{Rows: rows, s: s}, nil
+}
+
+// BeginTx starts a transaction as the driver would (a read-only one with a
+// plain BEGIN, others as _txlock says), but with cached statements: the
+// driver prepares BEGIN and COMMIT afresh for every transaction.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if opts.Isolation != driver.IsolationLevel(0) {
+		return c.sqliteConn.BeginTx(ctx, opts)
+	}
+	begin := c.begin
+	if opts.ReadOnly {
+		begin = "BEGIN"
+	}
+	if _, err := c.ExecContext(ctx, begin, nil); err != nil {
+		return nil, err
+	}
+	return cachingTx{c}, nil
+}
+
+type cachingTx struct{ c *cachingConn }
+
+// Commit commits; if that fails, the transaction is rolled back, as the
+// driver does, so that the connection goes back to the pool clean.
+func (t cachingTx) Commit() error {
+	_, err := t.c.ExecContext(context.Background(), "COMMIT", nil)
+	if err != nil {
+		// Fails harmlessly when the failed COMMIT already ended it.
+		_, _ = t.c.ExecContext(context.Background(), "ROLLBACK", nil)
+	}
+	return err
+}
+
+func (t cachingTx) Rollback() error {
+	_, err := t.c.ExecContext(context.Background(), "ROLLBACK", nil)
+	return err
 }
 
 // Close finalizes the cached statements, then closes the connection.

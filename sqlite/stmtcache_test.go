@@ -132,3 +132,57 @@ func TestStmtCacheAfterError(t *testing.T) {
 		t.Error("malformed SQL: no error")
 	}
 }
+
+// BEGIN comes from _txlock: an immediate transaction holds the write lock
+// from its start, before any statement; a read-only one takes none.
+func TestStmtCacheBegin(t *testing.T) {
+	name := "file:" + escapePath(filepath.Join(t.TempDir(), "b.db"))
+	a, err := openDB(name + "?_txlock=immediate&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := openDB(name + "?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := a.Exec(`CREATE TABLE t (k INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	otherWriterBlocked := func() bool {
+		t.Helper()
+		tx, err := b.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		_, err = tx.Exec(`INSERT INTO t (k) VALUES (1)`)
+		return err != nil
+	}
+
+	ro, err := a.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otherWriterBlocked() {
+		t.Error("a read-only transaction holds the write lock")
+	}
+	if err := ro.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	rw, err := a.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !otherWriterBlocked() {
+		t.Error("a read-write transaction under _txlock=immediate did not take the write lock at BEGIN")
+	}
+	if err := rw.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if otherWriterBlocked() {
+		t.Error("the write lock outlived the rollback")
+	}
+}
