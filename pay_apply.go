@@ -38,14 +38,24 @@ type PayApply struct {
 // 3003, 1019/1014/1016, 1002, 9704.
 func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 	for attempt := 0; attempt < 3; attempt++ {
-		o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) { return tx.OrderByNo(ctx, a.Merchant.OidPartner, a.NoOrder) })
+		var ag *Agreement // read along, for a payment with an agreement
+		o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) {
+			o, err := tx.OrderByNo(ctx, a.Merchant.OidPartner, a.NoOrder)
+			if !errors.Is(err, ErrNotFound) || a.NoAgree == "" {
+				return o, err
+			}
+			if ag, err = tx.Agreement(ctx, a.NoAgree); err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			return nil, ErrNotFound
+		})
 		switch {
 		case err == nil:
 			return p.replay(ctx, a, o)
 		case !errors.Is(err, ErrNotFound):
 			return nil, err
 		}
-		o, err = p.create(ctx, a)
+		o, err = p.create(ctx, a, ag)
 		if errors.Is(err, errRetry) {
 			continue // a concurrent apply took the no_order: answer as a repeat
 		}
@@ -63,9 +73,14 @@ type payCard struct {
 	smsFails bool
 }
 
-func (p *Payments) resolveCard(ctx context.Context, a *PayApply, now time.Time) (*payCard, error) {
+// resolveCard finds the card a payment uses; ag is its agreement when the
+// caller has read it already.
+func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, now time.Time) (*payCard, error) {
 	if a.NoAgree != "" {
-		ag, err := view(ctx, p.Store, func(tx Tx) (*Agreement, error) { return tx.Agreement(ctx, a.NoAgree) })
+		var err error
+		if ag == nil {
+			ag, err = view(ctx, p.Store, func(tx Tx) (*Agreement, error) { return tx.Agreement(ctx, a.NoAgree) })
+		}
 		if errors.Is(err, ErrNotFound) || err == nil && (ag.Scope != a.Scope || ag.UserID != a.UserID || ag.Status != AgreementActive) {
 			return nil, Errorf(CodeNoAgreement, "no active agreement %s for this user", a.NoAgree)
 		}
@@ -105,9 +120,9 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, now time.Time) 
 	}, nil
 }
 
-func (p *Payments) create(ctx context.Context, a *PayApply) (*Order, error) {
+func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Order, error) {
 	now := p.Clock.Now()
-	card, err := p.resolveCard(ctx, a, now)
+	card, err := p.resolveCard(ctx, a, ag, now)
 	if err != nil {
 		return nil, err
 	}
