@@ -49,6 +49,7 @@ type Tx interface {
 
 	// Request log (sandbox diagnostics behind /admin/requests).
 	InsertRequestLog(ctx context.Context, e *RequestLogEntry) error
+	InsertRequestLogs(ctx context.Context, es []*RequestLogEntry) error                       // a batch, fewer statements
 	RequestLog(ctx context.Context, oidPartner string, limit int) ([]*RequestLogEntry, error) // newest first; "" = all
 	PruneRequestLog(ctx context.Context, before time.Time) (int64, error)
 

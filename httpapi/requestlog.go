@@ -117,14 +117,11 @@ func (l *requestLog) run() {
 func (l *requestLog) write(batch []llgate.RequestLogEntry) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := l.store.Update(ctx, func(tx llgate.Tx) error {
-		for i := range batch {
-			if err := tx.InsertRequestLog(ctx, &batch[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	es := make([]*llgate.RequestLogEntry, len(batch))
+	for i := range batch {
+		es[i] = &batch[i]
+	}
+	err := l.store.Update(ctx, func(tx llgate.Tx) error { return tx.InsertRequestLogs(ctx, es) })
 	if err != nil {
 		l.logger.Warn("request log not written", "entries", len(batch), "err", err)
 	}

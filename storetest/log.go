@@ -66,6 +66,38 @@ func testRequestLog(t *testing.T, open Opener) {
 		}
 	})
 
+	// A batch of 101 goes in chunks (64, 32, 4, 1): every entry gets an
+	// id, in order, and reads back as written.
+	t.Run("Batch", func(t *testing.T) {
+		s := parallel(t, open)
+		first := insertLog(t, s, 1)[0]
+		var es []*llgate.RequestLogEntry
+		for i := range 101 {
+			es = append(es, &llgate.RequestLogEntry{
+				At: at(time.Duration(i) * time.Millisecond), Path: "/v1/bankcardprepay",
+				OidPartner: oidB, RetCode: fmt.Sprintf("%04d", i), Reason: fmt.Sprintf("batch %d", i),
+			})
+		}
+		update(t, s, func(tx llgate.Tx) error { return tx.InsertRequestLogs(t.Context(), es) })
+		prev := first.ID
+		for i, e := range es {
+			if e.ID <= prev {
+				t.Fatalf("entry %d: id %d after %d", i, e.ID, prev)
+			}
+			prev = e.ID
+		}
+		got := requestLog(t, s, oidB, 200)
+		if len(got) != len(es) {
+			t.Fatalf("read back %d entries, want %d", len(got), len(es))
+		}
+		for i, g := range got {
+			if want := es[len(es)-1-i]; !reflect.DeepEqual(g, want) {
+				t.Fatalf("newest-first entry %d:\ngot  %+v\nwant %+v", i, g, want)
+			}
+		}
+		update(t, s, func(tx llgate.Tx) error { return tx.InsertRequestLogs(t.Context(), nil) })
+	})
+
 	t.Run("DefaultLimit", func(t *testing.T) {
 		s := parallel(t, open)
 		es := insertLog(t, s, 101)

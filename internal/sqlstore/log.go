@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/llgate/llgate"
@@ -17,15 +19,67 @@ const defaultLimit = 100
 
 // InsertRequestLog appends e and sets e.ID.
 func (t *Tx) InsertRequestLog(ctx context.Context, e *llgate.RequestLogEntry) error {
+	return t.InsertRequestLogs(ctx, []*llgate.RequestLogEntry{e})
+}
+
+// requestLogRows is the most entries one INSERT carries. A batch goes in
+// chunks of powers of two, so that only a few statement texts exist, each
+// prepared once per connection.
+const requestLogRows = 64
+
+// requestLogInsert[n] inserts n entries, for n a power of two up to
+// requestLogRows.
+var requestLogInsert = func() map[int]string {
+	m := map[int]string{}
+	for n := 1; n <= requestLogRows; n *= 2 {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO request_log (logged_at, path, oid_partner, ret_code, reason) VALUES `)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k := 5 * i
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
+		}
+		// RETURNING, not LastInsertId, which PostgreSQL does not have.
+		b.WriteString(` RETURNING id`)
+		m[n] = b.String()
+	}
+	return m
+}()
+
+// InsertRequestLogs appends es, in order, and sets their IDs.
+func (t *Tx) InsertRequestLogs(ctx context.Context, es []*llgate.RequestLogEntry) error {
 	if !t.writable {
 		return errReadOnly
 	}
-	// RETURNING, not LastInsertId, which PostgreSQL does not have.
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO request_log (logged_at, path, oid_partner, ret_code, reason)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		ms(e.At), e.Path, e.OidPartner, e.RetCode, e.Reason).Scan(&e.ID)
-	if err != nil {
-		return fmt.Errorf("insert request log: %w", t.mapErr(err))
+	for len(es) > 0 {
+		n := 1
+		for n*2 <= min(len(es), requestLogRows) {
+			n *= 2
+		}
+		chunk := es[:n]
+		es = es[n:]
+		args := make([]any, 0, 5*n)
+		for _, e := range chunk {
+			args = append(args, ms(e.At), e.Path, e.OidPartner, e.RetCode, e.Reason)
+		}
+		ids, err := queryAll(ctx, t, func(s scanner) (int64, error) {
+			var id int64
+			return id, s.Scan(&id)
+		}, requestLogInsert[n], args...)
+		if err != nil {
+			return fmt.Errorf("insert request log: %w", t.mapErr(err))
+		}
+		if len(ids) != n {
+			return fmt.Errorf("insert request log: %d ids for %d entries", len(ids), n)
+		}
+		// The rows of one INSERT take increasing ids in VALUES order;
+		// RETURNING promises no order, so sort.
+		slices.Sort(ids)
+		for i, e := range chunk {
+			e.ID = ids[i]
+		}
 	}
 	return nil
 }
