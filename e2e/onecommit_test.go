@@ -4,8 +4,10 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/sqlite"
 )
 
 // txLog wraps a real store and records, for every committed Update, which
@@ -89,5 +91,32 @@ func TestApplyTextCommitsWithChallenge(t *testing.T) {
 		if n, alone := log.texts(); n != 4 || alone != 0 {
 			t.Fatalf("transactions storing a text: %d (want 4), of which %d without the challenge (want 0)", n, alone)
 		}
+
+		// With limits off the texts are not counted for the caps.
+		var counted int
+		err = e.app.Store.View(ctx, func(tx llgate.Tx) (err error) {
+			counted, err = tx.CountSMSSends(ctx, llgate.CapMobile, e.app.Vault.Fingerprint("mobile", zhang.mobile), time.Time{})
+			return err
+		})
+		if err != nil || counted != 0 {
+			t.Fatalf("texts counted for the caps with limits off: %d, %v; want 0", counted, err)
+		}
 	})
+}
+
+// With limits on, every text counts against the caps.
+func TestApplyTextCounted(t *testing.T) {
+	e := newEnv(t, sqlite.MustOpenTest(t))
+	c := e.merchant(oidA, map[string]any{"sms_code": "123456"})
+	ctx := context.Background()
+	r, err := c.BindApply(ctx, bindFields("counted", zhang, card(t, 952, "0000")))
+	wantCode(t, "bind apply", r, err, "8888")
+	var counted int
+	err = e.app.Store.View(ctx, func(tx llgate.Tx) (err error) {
+		counted, err = tx.CountSMSSends(ctx, llgate.CapMobile, e.app.Vault.Fingerprint("mobile", zhang.mobile), time.Time{})
+		return err
+	})
+	if err != nil || counted != 1 {
+		t.Fatalf("texts counted: %d, %v; want 1", counted, err)
+	}
 }
