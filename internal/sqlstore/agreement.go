@@ -77,10 +77,11 @@ func (t *Tx) UpdateAgreement(ctx context.Context, a *llgate.Agreement) error {
 // Agreements returns the page of agreements f selects, newest first, locked
 // inside Update, and how many match f regardless of Offset and Limit.
 //
-// Without row locks the count rides along as a window function, so a page
-// is one statement; PostgreSQL refuses FOR UPDATE next to a window function,
-// so under locks (and for a page past the end, which has no row to carry
-// the count) it is a second statement.
+// Without row locks the count rides along as a scalar subquery (run once;
+// cheaper on SQLite than COUNT(*) OVER (), which builds a temporary table),
+// so a page is one statement. Under locks, which PostgreSQL refuses next to
+// an aggregate, and for a page past the end, which has no row to carry the
+// count, the count is a second statement.
 func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgate.Agreement, int, error) {
 	if f.Scope == "" {
 		return nil, 0, fmt.Errorf("agreements: filter without a scope")
@@ -134,7 +135,7 @@ func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgat
 	if t.lock == "" {
 		as, err := queryAll(ctx, t, func(s scanner) (*llgate.Agreement, error) {
 			return scanAgreement(withCount{s, &total})
-		}, `SELECT `+agreementCols+`, COUNT(*) OVER ()`+page, args...)
+		}, `SELECT `+agreementCols+`, (SELECT COUNT(*)`+cond+`)`+page, args...)
 		if err != nil {
 			return nil, 0, fmt.Errorf("agreements: %w", err)
 		}
