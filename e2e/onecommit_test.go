@@ -93,13 +93,8 @@ func TestApplyTextCommitsWithChallenge(t *testing.T) {
 		}
 
 		// With limits off the texts are not counted for the caps.
-		var counted int
-		err = e.app.Store.View(ctx, func(tx llgate.Tx) (err error) {
-			counted, err = tx.CountSMSSends(ctx, llgate.CapMobile, e.app.Vault.Fingerprint("mobile", zhang.mobile), time.Time{})
-			return err
-		})
-		if err != nil || counted != 0 {
-			t.Fatalf("texts counted for the caps with limits off: %d, %v; want 0", counted, err)
+		if n := e.textsCounted(zhang.mobile); n != 0 {
+			t.Fatalf("texts counted for the caps with limits off: %d, want 0", n)
 		}
 	})
 }
@@ -111,12 +106,21 @@ func TestApplyTextCounted(t *testing.T) {
 	ctx := context.Background()
 	r, err := c.BindApply(ctx, bindFields("counted", zhang, card(t, 952, "0000")))
 	wantCode(t, "bind apply", r, err, "8888")
-	var counted int
-	err = e.app.Store.View(ctx, func(tx llgate.Tx) (err error) {
-		counted, err = tx.CountSMSSends(ctx, llgate.CapMobile, e.app.Vault.Fingerprint("mobile", zhang.mobile), time.Time{})
+	if n := e.textsCounted(zhang.mobile); n != 1 {
+		t.Fatalf("texts counted: %d, want 1", n)
+	}
+}
+
+// textsCounted is how many texts to mobile count against the caps.
+func (e *env) textsCounted(mobile string) int {
+	e.t.Helper()
+	var n int
+	err := e.app.Store.View(context.Background(), func(tx llgate.Tx) (err error) {
+		n, err = tx.CountSMSSends(context.Background(), llgate.CapMobile, e.app.Vault.Fingerprint("mobile", mobile), time.Time{})
 		return err
 	})
-	if err != nil || counted != 1 {
-		t.Fatalf("texts counted: %d, %v; want 1", counted, err)
+	if err != nil {
+		e.t.Fatal(err)
 	}
+	return n
 }
