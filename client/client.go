@@ -137,11 +137,7 @@ func (r *Response) AgreementList() ([]map[string]string, error) {
 // ErrBadAnswerSignature; its Response is returned for diagnosis only and
 // must not be trusted.
 func (c *Client) Call(ctx context.Context, path string, fields map[string]string) (*Response, error) {
-	signed, signType, err := c.sign(fields)
-	if err != nil {
-		return nil, err
-	}
-	body, err := encodeJSON(signed)
+	body, signType, err := c.body(fields, false)
 	if err != nil {
 		return nil, err
 	}
@@ -153,31 +149,63 @@ func (c *Client) Call(ctx context.Context, path string, fields map[string]string
 // MPAY endpoints that carry card data (/v1/bankcardbind, /v1/bankcardprepay)
 // take this form.
 func (c *Client) CallEncrypted(ctx context.Context, path string, fields map[string]string) (*Response, error) {
-	if c.PlatformKey == nil {
-		return nil, errors.New("llgate: client has no PlatformKey")
-	}
-	signed, signType, err := c.sign(fields)
-	if err != nil {
-		return nil, err
-	}
-	inner, err := encodeJSON(signed)
-	if err != nil {
-		return nil, err
-	}
-	c.trace("plain", string(inner))
-	payload, err := protocol.SealEnvelope(c.PlatformKey, inner, protocol.SealOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("llgate: seal pay_load: %w", err)
-	}
-	c.trace("envelope", payload)
-	body, err := encodeJSON(map[string]string{
-		"oid_partner": signed["oid_partner"],
-		"pay_load":    payload,
-	})
+	body, signType, err := c.body(fields, true)
 	if err != nil {
 		return nil, err
 	}
 	return c.post(ctx, path, body, signType)
+}
+
+// Body returns the JSON body Call would post for fields, without posting
+// it: for load generators, which build their requests before timing. Post
+// it to the endpoint and check the answer with ReadAnswer.
+func (c *Client) Body(fields map[string]string) ([]byte, error) {
+	body, _, err := c.body(fields, false)
+	return body, err
+}
+
+// EncryptedBody is Body for CallEncrypted: the signed JSON sealed in a
+// pay_load envelope, with fresh keys on every call.
+func (c *Client) EncryptedBody(fields map[string]string) ([]byte, error) {
+	body, _, err := c.body(fields, true)
+	return body, err
+}
+
+// ReadAnswer decodes and verifies the answer to a request posted to path
+// by other means than Call, with the same results as Call.
+func (c *Client) ReadAnswer(path string, raw []byte) (*Response, error) {
+	signType := c.SignType
+	if signType == "" {
+		signType = "RSA"
+	}
+	return c.readAnswer(raw, path, signType)
+}
+
+// body signs fields and encodes them, sealed in a pay_load if encrypted;
+// signType is the request's sign_type.
+func (c *Client) body(fields map[string]string, encrypted bool) (body []byte, signType string, err error) {
+	if encrypted && c.PlatformKey == nil {
+		return nil, "", errors.New("llgate: client has no PlatformKey")
+	}
+	signed, signType, err := c.sign(fields)
+	if err != nil {
+		return nil, "", err
+	}
+	body, err = encodeJSON(signed)
+	if err != nil || !encrypted {
+		return body, signType, err
+	}
+	c.trace("plain", string(body))
+	payload, err := protocol.SealEnvelope(c.PlatformKey, body, protocol.SealOptions{})
+	if err != nil {
+		return nil, "", fmt.Errorf("llgate: seal pay_load: %w", err)
+	}
+	c.trace("envelope", payload)
+	body, err = encodeJSON(map[string]string{
+		"oid_partner": signed["oid_partner"],
+		"pay_load":    payload,
+	})
+	return body, signType, err
 }
 
 // sign copies fields, completes oid_partner and sign_type, and adds sign.

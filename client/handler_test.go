@@ -1,8 +1,12 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rsa"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -72,6 +76,37 @@ func TestAgainstRealHandler(t *testing.T) {
 		t.Errorf("envelope request seen as %+v", r)
 	}
 
+	// Bodies built ahead (Body, EncryptedBody), posted by other means, and
+	// their answers read with ReadAnswer: as Call and CallEncrypted do.
+	for _, tc := range []struct {
+		route     string
+		encrypted bool
+	}{{httpapi.RouteCardBin, false}, {httpapi.RouteBindApply, true}} {
+		build := c.Body
+		if tc.encrypted {
+			build = c.EncryptedBody
+		}
+		body, err := build(map[string]string{"card_no": "6222021234567800002", "user_id": "u2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Post(ts.URL+tc.route, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if r := <-seen; r.Encrypted != tc.encrypted || r.Fields.Get("user_id") != "u2" {
+			t.Errorf("%s: request seen as %+v", tc.route, r)
+		}
+		if a, err := c.ReadAnswer(tc.route, raw); err != nil || a.Get("ret_code") != "0000" {
+			t.Errorf("%s: ReadAnswer: %v, %v", tc.route, a, err)
+		}
+		if _, err := untrustingOf(ts.URL, merchant).ReadAnswer(tc.route, raw); !errors.Is(err, client.ErrBadAnswerSignature) {
+			t.Errorf("%s: ReadAnswer with the wrong platform key: %v", tc.route, err)
+		}
+	}
+
 	_, err = c.CardBin(ctx, map[string]string{"api_version": "1.0"})
 	var apiErr *client.Error
 	if !errors.As(err, &apiErr) || apiErr.RetCode != "1004" || apiErr.RetMsg != "商户请求参数校验错误（card_no）" {
@@ -84,9 +119,14 @@ func TestAgainstRealHandler(t *testing.T) {
 		t.Fatalf("wrong key: got %v", err)
 	}
 
-	untrusting := client.New(ts.URL, testOid, merchant, &merchant.PublicKey) // wrong platform key
+	untrusting := untrustingOf(ts.URL, merchant)
 	if _, err := untrusting.CardBin(ctx, map[string]string{"card_no": "1"}); !errors.Is(err, client.ErrBadAnswerSignature) {
 		t.Fatalf("answer signed by another key: got %v, want ErrBadAnswerSignature", err)
 	}
 	<-seen
+}
+
+// untrustingOf is a client that takes its own key for the platform's.
+func untrustingOf(url string, merchant *rsa.PrivateKey) *client.Client {
+	return client.New(url, testOid, merchant, &merchant.PublicKey)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/llgate/llgate/client"
+	"github.com/llgate/llgate/internal/adminclient"
 	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/vault"
 )
@@ -210,24 +211,12 @@ func platformKeyText(ctx context.Context, hc *http.Client, base, file, token str
 	case token == "":
 		return "", errors.New("call: need --platform-key or --admin-token")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/admin/platform-key", nil)
+	c := adminclient.Client{URL: base, Token: token, HTTP: hc}
+	pem, err := c.PlatformKeyPEM(ctx)
 	if err != nil {
-		return "", fmt.Errorf("call: %w", err)
+		return "", fmt.Errorf("call: platform key from the %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("call: platform key from the admin API: %w", err)
-	}
-	defer res.Body.Close()
-	var got struct {
-		PEM   string `json:"pem"`
-		Error string `json:"error"`
-	}
-	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&got); err != nil || res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("call: platform key from the admin API: HTTP %d %s", res.StatusCode, got.Error)
-	}
-	return got.PEM, nil
+	return pem, nil
 }
 
 // printAnswer writes the answer as indented JSON, sensitive fields masked

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/llgate/llgate/internal/adminclient"
 	"github.com/llgate/llgate/notify"
 	"github.com/llgate/llgate/protocol"
 )
@@ -69,39 +70,25 @@ func (f *notifyAdminFlags) register(fs *flag.FlagSet, getenv func(string) string
 	fs.StringVar(&f.token, "admin-token", getenv("LLGATE_ADMIN_TOKEN"), "admin API token (env LLGATE_ADMIN_TOKEN)")
 }
 
+// client is the admin API these flags name.
+func (f *notifyAdminFlags) client() (*adminclient.Client, error) {
+	if f.token == "" {
+		return nil, errors.New("notify: --admin-token is required")
+	}
+	return &adminclient.Client{URL: f.url, Token: f.token}, nil
+}
+
 // call sends one admin API request and decodes the JSON answer into out.
 func (f *notifyAdminFlags) call(ctx context.Context, method, path string, query url.Values, out any) error {
-	if f.token == "" {
-		return errors.New("notify: --admin-token is required")
+	c, err := f.client()
+	if err != nil {
+		return err
 	}
-	u := strings.TrimSuffix(f.url, "/") + path
 	if len(query) > 0 {
-		u += "?" + query.Encode()
+		path += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
-	if err != nil {
+	if err := c.Do(ctx, method, path, nil, http.StatusOK, out); err != nil {
 		return fmt.Errorf("notify: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+f.token)
-	hc := &http.Client{Timeout: 30 * time.Second}
-	res, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("notify: %s %s: %w", method, path, err)
-	}
-	if res.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(body, &e)
-		return fmt.Errorf("notify: %s %s: HTTP %d %s", method, path, res.StatusCode, e.Error)
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("notify: %s %s: %w", method, path, err)
 	}
 	return nil
 }
@@ -261,13 +248,13 @@ func runNotifyListen(ctx context.Context, args []string, getenv func(string) str
 		if admin.token == "" {
 			return errors.New("notify listen: need --platform-key, or --url and --admin-token to fetch it")
 		}
-		var pk struct {
-			PEM string `json:"pem"`
-		}
-		if err := admin.call(ctx, http.MethodGet, "/admin/platform-key", nil, &pk); err != nil {
+		c, err := admin.client()
+		if err != nil {
 			return err
 		}
-		keyText = pk.PEM
+		if keyText, err = c.PlatformKeyPEM(ctx); err != nil {
+			return fmt.Errorf("notify listen: %w", err)
+		}
 	}
 	key, err := protocol.ParsePublicKey(keyText)
 	if err != nil {

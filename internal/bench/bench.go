@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/llgate/llgate/client"
+	"github.com/llgate/llgate/internal/adminclient"
 )
 
 // Config is one bench run.
@@ -202,8 +203,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm := &admin{base: strings.TrimSuffix(cfg.BaseURL, "/"), token: cfg.AdminToken, hc: hc}
-	platform, err := adm.platformKey(ctx)
+	adm := &adminclient.Client{URL: strings.TrimSuffix(cfg.BaseURL, "/"), Token: cfg.AdminToken, HTTP: hc}
+	platform, err := platformKey(ctx, adm)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +219,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	rep := &Report{
-		StartedAt: time.Now().UTC(), URL: adm.base, GoVersion: runtime.Version(),
+		StartedAt: time.Now().UTC(), URL: adm.URL, GoVersion: runtime.Version(),
 		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Concurrency: cfg.Concurrency,
 		ServerLimits: cfg.ServerLimits, ServerNote: cfg.ServerNote,
 	}

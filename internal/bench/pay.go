@@ -10,12 +10,12 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/llgate/llgate/client"
+	"github.com/llgate/llgate/internal/adminclient"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -72,8 +72,8 @@ func paySource(ctx context.Context, cfg Config, hc *http.Client, m *merchant, id
 		if m.pay != nil {
 			return nil, 0, errors.New("pay-apply runs once per bench")
 		}
-		adm := &admin{base: strings.TrimSuffix(cfg.BaseURL, "/"), token: cfg.AdminToken, hc: hc}
-		if err := adm.do(ctx, http.MethodPatch, "/admin/merchants/"+m.oid, map[string]any{"live": true}, http.StatusOK, nil); err != nil {
+		adm := &adminclient.Client{URL: cfg.BaseURL, Token: cfg.AdminToken, HTTP: hc}
+		if err := adm.Do(ctx, http.MethodPatch, "/admin/merchants/"+m.oid, map[string]any{"live": true}, http.StatusOK, nil); err != nil {
 			return nil, 0, fmt.Errorf("making the merchant live: %w", err)
 		}
 		k := payUsers
@@ -154,8 +154,7 @@ func payFields(user, noAgree, noOrder, dtOrder, notifyURL string) map[string]str
 // bindPayUsers binds k pay users through the SDK, as bindUsers does, and
 // returns their agreement numbers.
 func bindPayUsers(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids *identities, k int) ([]string, error) {
-	c := client.New(cfg.BaseURL, m.oid, m.key, m.platform)
-	c.HTTPClient = hc
+	c := m.sdk
 	agreements := make([]string, k)
 	errs := make([]error, cfg.Concurrency)
 	var next atomic.Int64

@@ -1,12 +1,9 @@
 package bench
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"math/big"
 	"runtime"
 	"sync"
@@ -14,7 +11,6 @@ import (
 	"time"
 
 	"github.com/llgate/llgate/issuer"
-	"github.com/llgate/llgate/protocol"
 )
 
 // cardSpace is how many distinct 19-digit ICBC debit test cards
@@ -101,52 +97,14 @@ func bindFields(user string, seed uint64, cardNo string) map[string]string {
 	}
 }
 
-// signed returns the JSON body of a plain signed request, built as
-// client.Call builds it: oid_partner and sign_type added, MD5withRSA over
-// the sorted non-empty fields.
-func (m *merchant) signed(fields map[string]string) ([]byte, error) {
-	f := maps.Clone(fields)
-	f["oid_partner"] = m.oid
-	f["sign_type"] = "RSA"
-	sig, err := protocol.Sign(m.key, "RSA", protocol.SignSourceMap(f))
-	if err != nil {
-		return nil, err
-	}
-	f["sign"] = sig
-	return encodeJSON(f)
-}
+// signed returns the JSON body of a plain signed request, as client.Call
+// posts it.
+func (m *merchant) signed(fields map[string]string) ([]byte, error) { return m.sdk.Body(fields) }
 
-// sealed returns the body of an encrypted request, built as
-// client.CallEncrypted builds it: the signed JSON sealed in a pay_load to
-// the platform key, with fresh random HMAC and AES keys.
+// sealed returns the body of an encrypted request, as client.CallEncrypted
+// posts it: fresh random HMAC and AES keys every time.
 func (m *merchant) sealed(fields map[string]string) ([]byte, error) {
-	inner, err := m.signed(fields)
-	if err != nil {
-		return nil, err
-	}
-	payload, err := protocol.SealEnvelope(m.platform, inner, protocol.SealOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON(map[string]string{"oid_partner": m.oid, "pay_load": payload})
-}
-
-// encodeJSON writes a flat object of strings without HTML escaping, empty
-// values left out, as the SDK does.
-func encodeJSON(m map[string]string) ([]byte, error) {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return m.sdk.EncryptedBody(fields)
 }
 
 // prebuild makes the bodies of requests from to from+n-1 on every CPU:

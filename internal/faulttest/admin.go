@@ -1,13 +1,11 @@
 package faulttest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"time"
+
+	"github.com/llgate/llgate/internal/adminclient"
 )
 
 // Admin calls the admin API of one server.
@@ -16,39 +14,10 @@ type Admin struct {
 	Token string
 }
 
-var adminHTTP = &http.Client{Timeout: 30 * time.Second}
-
 // Do sends a JSON request and decodes a 200 answer into out.
 func (a Admin) Do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.URL+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+a.Token)
-	res, err := adminHTTP.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: HTTP %d: %.300s", method, path, res.StatusCode, raw)
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
+	c := adminclient.Client{URL: a.URL, Token: a.Token}
+	return c.Do(ctx, method, path, body, http.StatusOK, out)
 }
 
 // Advance moves the sandbox clock forward.
