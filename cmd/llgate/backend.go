@@ -13,18 +13,29 @@ import (
 	"github.com/llgate/llgate/vault"
 )
 
-// openApp opens the database named by the config, finds the master key and
-// wires llgate over them. The caller closes the app and then the store.
-func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) (*app.App, error) {
-	var store llgate.Store
-	var err error
-	if isPostgres(c.DB) {
-		store, err = postgres.Open(ctx, c.DB)
+// openStore opens the database db names: a PostgreSQL URL, or a SQLite file.
+func openStore(ctx context.Context, db string) (llgate.Store, error) {
+	var (
+		store llgate.Store
+		err   error
+	)
+	if isPostgres(db) {
+		store, err = postgres.Open(ctx, db)
 	} else {
-		store, err = sqlite.Open(ctx, c.DB)
+		store, err = sqlite.Open(ctx, db)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return store, nil
+}
+
+// openApp opens the database named by the config, finds the master key and
+// wires llgate over them. The caller closes the app and then the store.
+func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) (*app.App, error) {
+	store, err := openStore(ctx, c.DB)
+	if err != nil {
+		return nil, err
 	}
 	master, err := masterKey(c, logger)
 	if err != nil {

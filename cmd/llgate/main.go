@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,18 @@ func main() {
 }
 
 var errUsage = errors.New("usage")
+
+// parseFlags parses args into fs. help is true when -h asked for the usage
+// (printed; the command then succeeds); a bad flag is errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, errUsage
+	}
+	return false, nil
+}
 
 const usage = `usage: llgate <command> [flags]
 

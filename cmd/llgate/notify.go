@@ -119,11 +119,8 @@ func runNotifyList(ctx context.Context, args []string, getenv func(string) strin
 	oid := fs.String("oid", "", "only this merchant's (oid_partner)")
 	noOrder := fs.String("no-order", "", "only the payment notifications of this no_order")
 	noRefund := fs.String("no-refund", "", "only the refund notifications of this no_refund")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "unexpected argument %q\n", fs.Arg(0))
@@ -156,11 +153,8 @@ func runNotifyResend(ctx context.Context, args []string, getenv func(string) str
 	// The ID may come before the flags too.
 	var ids []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil
-			}
-			return errUsage
+		if help, err := parseFlags(fs, args); help || err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -225,11 +219,8 @@ func runNotifyListen(ctx context.Context, args []string, getenv func(string) str
 	keyFile := fs.String("platform-key", "", "platform public key file (PEM or base64); else fetched with --url and --admin-token")
 	answer := fs.String("answer", notify.AnswerOK, "how to answer verified notifications: ok, error (HTTP 500), slow (wait --slow, then ok), none (close the connection)")
 	slow := fs.Duration("slow", 10*time.Second, "the wait of --answer slow")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	switch *answer {
 	case notify.AnswerOK, notify.AnswerError, notify.AnswerSlow, notify.AnswerNone:

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"time"
 
-	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -33,15 +30,9 @@ func runKeysRotate(ctx context.Context, args []string, getenv func(string) strin
 	}
 	logger := newLogger(stderr, c.LogLevel)
 
-	var store llgate.Store
-	var err error
-	if isPostgres(c.DB) {
-		store, err = postgres.Open(ctx, c.DB)
-	} else {
-		store, err = sqlite.Open(ctx, c.DB)
-	}
+	store, err := openStore(ctx, c.DB)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
 	}
 	defer store.Close()
 	master, err := masterKey(&c, logger)

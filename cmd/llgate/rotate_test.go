@@ -23,7 +23,6 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -79,7 +78,7 @@ func testRotateCrash(t *testing.T, db string) {
 	if err := os.WriteFile(keyFile, []byte(vault.EncodeMasterKey(master)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store := openStore(t, db)
+	store := mustOpenStore(t, db)
 	want := seedStore(t, store, master, 40)
 	store.Close()
 	total := len(want)
@@ -119,7 +118,7 @@ func testRotateCrash(t *testing.T, db string) {
 	}
 
 	// Half done: some values on version 2, the others still on 1.
-	store = openStore(t, db)
+	store = mustOpenStore(t, db)
 	onNew := 0
 	for _, ct := range sealedValues(t, store) {
 		if ver, _ := vault.KeyVersion(ct); ver == 2 {
@@ -155,7 +154,7 @@ func testRotateCrash(t *testing.T, db string) {
 		t.Errorf("restart scanned %d values, want fewer than two full passes (%d): it ignored the cursor", scanned, 2*total)
 	}
 
-	store = openStore(t, db)
+	store = mustOpenStore(t, db)
 	defer store.Close()
 	v, err := vault.New(store, master)
 	if err != nil {
@@ -217,15 +216,9 @@ func TestKeysRotate(t *testing.T) {
 	})
 }
 
-func openStore(t *testing.T, db string) llgate.Store {
+func mustOpenStore(t *testing.T, db string) llgate.Store {
 	t.Helper()
-	var s llgate.Store
-	var err error
-	if isPostgres(db) {
-		s, err = postgres.Open(t.Context(), db)
-	} else {
-		s, err = sqlite.Open(t.Context(), db)
-	}
+	s, err := openStore(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
