@@ -1,0 +1,8 @@
+package llgate
+
+// The code rules, for the external tests that run them with a real vault.
+var (
+	SetCode      = setCode
+	CheckCode    = checkCode
+	CodeAccepted = codeAccepted
+)
