@@ -79,12 +79,9 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	if err != nil {
 		return "", err
 	}
-	text := SMS{OidPartner: a.Merchant.OidPartner, Mobile: a.Card.Mobile, Code: code, Text: SMSText(code)}
-	var staged func(ctx context.Context, tx Tx) error
-	if !res.SMSFails {
-		if staged, err = smsWrite(ctx, b.SMS, text); err != nil {
-			return "", err
-		}
+	text, err := newCodeText(ctx, b.SMS, a.Merchant.OidPartner, a.Card.Mobile, code, res.SMSFails)
+	if err != nil {
+		return "", err
 	}
 	// The secret is sealed under the token's name outside the transaction,
 	// so the token is guessed first: a fresh one, which is right unless a
@@ -135,10 +132,7 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 			if err := write(ctx, c); err != nil {
 				return err
 			}
-			if staged != nil {
-				return staged(ctx, tx)
-			}
-			return nil
+			return text.record(ctx, tx)
 		})
 		if errors.Is(err, errMoved) && attempt < 5 {
 			target = live
@@ -150,13 +144,8 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 		token = target
 		break
 	}
-	if res.SMSFails {
-		return "", Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
-	}
-	if staged == nil {
-		if err := sendSMS(ctx, b.SMS, text); err != nil {
-			return "", err
-		}
+	if err := text.send(ctx); err != nil {
+		return "", err
 	}
 	return token, nil
 }

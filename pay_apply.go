@@ -149,12 +149,9 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	}
 	code := p.code(m)
 	mobileFP := p.Vault.Fingerprint("mobile", card.secret.BindMob)
-	text := SMS{OidPartner: m.OidPartner, Mobile: card.secret.BindMob, Code: code, Text: SMSText(code)}
-	var staged func(ctx context.Context, tx Tx) error
-	if !card.smsFails {
-		if staged, err = smsWrite(ctx, p.SMS, text); err != nil {
-			return nil, err
-		}
+	text, err := newCodeText(ctx, p.SMS, m.OidPartner, card.secret.BindMob, code, card.smsFails)
+	if err != nil {
+		return nil, err
 	}
 	err = p.Store.Update(ctx, func(tx Tx) error {
 		if err := tx.LockPerson(ctx, m.OidPartner, o.PersonFP); err != nil {
@@ -171,21 +168,15 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 		if err := p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
 			return err
 		}
-		if staged != nil {
-			return staged(ctx, tx)
-		}
-		return nil
+		return text.record(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if card.smsFails {
-		return nil, Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
+	if err := text.send(ctx); err != nil {
+		return nil, err
 	}
-	if staged != nil {
-		return o, nil
-	}
-	return o, sendSMS(ctx, p.SMS, text)
+	return o, nil
 }
 
 // issue creates the order's challenge under o.Token, within the caps.

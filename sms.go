@@ -26,19 +26,47 @@ type SMSStager interface {
 	Stage(ctx context.Context, m SMS) (func(ctx context.Context, tx Tx) error, error)
 }
 
-// smsWrite prepares m for the caller's transaction when the sender can
-// stage it. It returns nil when the text is to be sent after the commit
-// (by send) instead, and an error answering 9704 when staging failed.
-func smsWrite(ctx context.Context, s SMSSender, m SMS) (func(ctx context.Context, tx Tx) error, error) {
-	st, ok := s.(SMSStager)
-	if !ok {
-		return nil, nil
+// codeText is the text that carries a one-time code, on its way out. A
+// sender that can stage it (the sandbox outbox) has it recorded inside the
+// transaction that commits the code; any other sends it after the commit.
+type codeText struct {
+	sender SMSSender
+	m      SMS
+	fails  bool                                   // the sandbox's 9704 test card: the provider fails
+	staged func(ctx context.Context, tx Tx) error // nil: sent after the commit
+}
+
+// newCodeText prepares the text of code to mobile for merchant oid.
+func newCodeText(ctx context.Context, s SMSSender, oid, mobile, code string, fails bool) (*codeText, error) {
+	t := &codeText{sender: s, m: SMS{OidPartner: oid, Mobile: mobile, Code: code, Text: SMSText(code)}, fails: fails}
+	if st, ok := s.(SMSStager); ok && !fails {
+		w, err := st.Stage(ctx, t.m)
+		if err != nil {
+			return nil, &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
+		}
+		t.staged = w
 	}
-	w, err := st.Stage(ctx, m)
-	if err != nil {
-		return nil, &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
+	return t, nil
+}
+
+// record writes a staged text in the caller's transaction.
+func (t *codeText) record(ctx context.Context, tx Tx) error {
+	if t.staged == nil {
+		return nil
 	}
-	return w, nil
+	return t.staged(ctx, tx)
+}
+
+// send runs after the commit: it sends a text that was not staged, and
+// answers 9704 when the provider fails.
+func (t *codeText) send(ctx context.Context) error {
+	switch {
+	case t.fails:
+		return Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
+	case t.staged != nil:
+		return nil
+	}
+	return sendSMS(ctx, t.sender, t.m)
 }
 
 // sendSMS sends m through s after the commit; an error answers 9704.
