@@ -14,6 +14,7 @@ import (
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/sqlite"
+	"github.com/llgate/llgate/storetest"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -73,33 +74,6 @@ func seedRotation(t *testing.T, s llgate.Store, v *vault.Vault, n int) map[llgat
 	return want
 }
 
-// sealedValues returns every sealed value in the store by reference.
-func sealedValues(t *testing.T, s llgate.Store) map[llgate.SealedRef][]byte {
-	t.Helper()
-	ctx := t.Context()
-	out := map[llgate.SealedRef][]byte{}
-	err := s.View(ctx, func(tx llgate.Tx) error {
-		stx := tx.(llgate.SealedTx)
-		var after llgate.SealedCursor
-		for {
-			hs, err := stx.SealedHeads(ctx, after, 100)
-			if err != nil || len(hs) == 0 {
-				return err
-			}
-			for _, h := range hs {
-				if out[h.SealedRef], err = stx.Sealed(ctx, h.SealedRef); err != nil {
-					return err
-				}
-			}
-			after = hs[len(hs)-1].Cursor()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func newestVersions(t *testing.T, s llgate.Store) map[string]int {
 	t.Helper()
 	var out map[string]int
@@ -118,7 +92,7 @@ func newestVersions(t *testing.T, s llgate.Store) map[string]int {
 func checkRotated(t *testing.T, s llgate.Store, master []byte, plain map[llgate.SealedRef]string, want int) {
 	t.Helper()
 	v := mustVault(t, s, master)
-	got := sealedValues(t, s)
+	got := storetest.SealedValues(t, s)
 	if len(got) != len(plain) {
 		t.Fatalf("got %d sealed values, want %d", len(got), len(plain))
 	}
@@ -228,7 +202,7 @@ func testRotation(t *testing.T, open func(testing.TB) llgate.Store) {
 			t.Fatal("no rotation state after an interrupted run")
 		}
 		var onNew int
-		for _, ct := range sealedValues(t, s) {
+		for _, ct := range storetest.SealedValues(t, s) {
 			if ver, _ := vault.KeyVersion(ct); ver == 2 {
 				onNew++
 			}
@@ -336,7 +310,7 @@ func testRotation(t *testing.T, open func(testing.TB) llgate.Store) {
 			t.Fatalf("got %v, want an error naming agreements 1", err)
 		}
 		// Everything else is rotated.
-		got := sealedValues(t, s)
+		got := storetest.SealedValues(t, s)
 		var old int
 		for ref, ct := range got {
 			if ver, _ := vault.KeyVersion(ct); ver != 2 {
@@ -382,7 +356,7 @@ func TestRotation_RunningVault(t *testing.T) {
 	if _, err := (&vault.Rotation{Vault: mustVault(t, s, master), Settle: -1}).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for ref, ct := range sealedValues(t, s) {
+	for ref, ct := range storetest.SealedValues(t, s) {
 		b, err := server.Open(ctx, ref.Owner, ref.Table, ref.Row, ct)
 		if err != nil || string(b) != plain[ref] {
 			t.Errorf("%+v: opened %q, %v, want %q", ref, b, err, plain[ref])

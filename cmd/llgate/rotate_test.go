@@ -23,6 +23,7 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/storetest"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -120,7 +121,7 @@ func testRotateCrash(t *testing.T, db string) {
 	// Half done: some values on version 2, the others still on 1.
 	store = mustOpenStore(t, db)
 	onNew := 0
-	for _, ct := range sealedValues(t, store) {
+	for _, ct := range storetest.SealedValues(t, store) {
 		if ver, _ := vault.KeyVersion(ct); ver == 2 {
 			onNew++
 		}
@@ -160,7 +161,7 @@ func testRotateCrash(t *testing.T, db string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := sealedValues(t, store)
+	got := storetest.SealedValues(t, store)
 	if len(got) != total {
 		t.Fatalf("%d sealed values, want %d", len(got), total)
 	}
@@ -288,33 +289,6 @@ func seedStore(t *testing.T, s llgate.Store, master []byte, n int) map[llgate.Se
 		t.Fatal(err)
 	}
 	return want
-}
-
-// sealedValues returns every sealed value in the store by reference.
-func sealedValues(t *testing.T, s llgate.Store) map[llgate.SealedRef][]byte {
-	t.Helper()
-	ctx := t.Context()
-	out := map[llgate.SealedRef][]byte{}
-	err := s.View(ctx, func(tx llgate.Tx) error {
-		stx := tx.(llgate.SealedTx)
-		var after llgate.SealedCursor
-		for {
-			hs, err := stx.SealedHeads(ctx, after, 100)
-			if err != nil || len(hs) == 0 {
-				return err
-			}
-			for _, h := range hs {
-				if out[h.SealedRef], err = stx.Sealed(ctx, h.SealedRef); err != nil {
-					return err
-				}
-			}
-			after = hs[len(hs)-1].Cursor()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // postgresTestURL returns the URL of a fresh schema in the database named by
