@@ -18,6 +18,27 @@ import (
 
 const reportOid = "201408071000001539"
 
+// openWithKeyFile opens the SQLite database db and its vault, with the
+// master key next to it as openApp finds it (made if missing). The caller
+// closes the store.
+func openWithKeyFile(t *testing.T, db string) (llgate.Store, *vault.Vault) {
+	t.Helper()
+	key, _, err := vault.LoadOrCreateMasterKeyFile(db + ".masterkey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(store, key)
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	return store, v
+}
+
 // reportDB makes a SQLite database, with the master key next to it as
 // openApp finds it, holding a merchant with one payment on 2024-03-05 and a
 // refund of it on 2024-03-06.
@@ -25,19 +46,8 @@ func reportDB(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "llgate.db")
-	key, _, err := vault.LoadOrCreateMasterKeyFile(db + ".masterkey")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, v := openWithKeyFile(t, db)
 	defer store.Close()
-	v, err := vault.New(store, key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	china := func(s string) time.Time {
 		at, err := time.ParseInLocation("2006-01-02 15:04:05", s, llgate.ChinaTime)
 		if err != nil {
@@ -79,17 +89,6 @@ func reportDB(t *testing.T) string {
 	return db
 }
 
-// runReportCLI runs the command in-process with an empty environment.
-func runReportCLI(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
-	if err != nil {
-		t.Logf("stderr: %s", errOut.String())
-	}
-	return out.String(), err
-}
-
 func TestReport(t *testing.T) {
 	db := reportDB(t)
 	const (
@@ -100,7 +99,7 @@ func TestReport(t *testing.T) {
 	flags := []string{"--db", db, "--platform-key-file", "../../testdata/clients/keys/platform_private_pkcs8.pem"}
 
 	t.Run("Stdout", func(t *testing.T) {
-		out, err := runReportCLI(t, append([]string{"report", "--merchant", reportOid, "--date", "20240305"}, flags...)...)
+		out, err := runCLI(t, append([]string{"report", "--merchant", reportOid, "--date", "20240305"}, flags...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +116,7 @@ func TestReport(t *testing.T) {
 	}
 	t.Run("Out", func(t *testing.T) {
 		for _, date := range []string{"20240306", "202403"} {
-			out, err := runReportCLI(t, append([]string{"report", "--merchant", reportOid, "--date", date, "--out", dir}, flags...)...)
+			out, err := runCLI(t, append([]string{"report", "--merchant", reportOid, "--date", date, "--out", dir}, flags...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,23 +141,12 @@ func TestReport(t *testing.T) {
 
 	t.Run("Stored", func(t *testing.T) {
 		ctx := context.Background()
-		key, _, err := vault.LoadOrCreateMasterKeyFile(db + ".masterkey")
-		if err != nil {
-			t.Fatal(err)
-		}
-		store, err := sqlite.Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		store, v := openWithKeyFile(t, db)
 		defer store.Close()
-		v, err := vault.New(store, key)
-		if err != nil {
-			t.Fatal(err)
-		}
 		want["JYMX_201408071000001539_20240305.txt"] = header + paid
 		want["JYMXSUM_201408071000001539_20240305.txt"] = "1|1|12.34|0||0|\n"
 		var reports []*llgate.Report
-		err = store.View(ctx, func(tx llgate.Tx) error {
+		err := store.View(ctx, func(tx llgate.Tx) error {
 			list, err := tx.Reports(ctx, reportOid)
 			for _, r := range list {
 				full, err := tx.Report(ctx, r.Name)
@@ -201,7 +189,7 @@ func TestReport(t *testing.T) {
 			{[]string{"--merchant", "201408071000009999", "--date", "20240305"}, "no merchant"},
 			{[]string{"--merchant", reportOid, "--date", "29990101"}, "has not started"},
 		} {
-			_, err := runReportCLI(t, append(append([]string{"report"}, tc.args...), flags...)...)
+			_, err := runCLI(t, append(append([]string{"report"}, tc.args...), flags...)...)
 			switch {
 			case err == nil:
 				t.Errorf("%q: no error", tc.args)
