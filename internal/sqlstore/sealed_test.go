@@ -28,6 +28,16 @@ const (
 	oidB = "201408071000002222"
 )
 
+// seededVault makes a vault over s and seeds s with seedSealed.
+func seededVault(t *testing.T, s llgate.Store) (*vault.Vault, map[llgate.SealedRef]string) {
+	t.Helper()
+	v, err := vault.New(s, vault.GenerateMasterKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, seedSealed(t, s, v)
+}
+
 // seedSealed writes a value into every sealed column through the Tx methods
 // the application uses, sealed by v for the owner, table and row the
 // application binds it to, plus rows that hold no sealed value. It returns
@@ -139,11 +149,7 @@ func heads(t *testing.T, s llgate.Store, limit int) []llgate.SealedHead {
 func TestSealedHeads(t *testing.T) {
 	engines(t, func(t *testing.T, s llgate.Store) {
 		ctx := t.Context()
-		v, err := vault.New(s, vault.GenerateMasterKey())
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := seedSealed(t, s, v)
+		v, want := seededVault(t, s)
 
 		all := heads(t, s, 1000)
 		if got, want := len(all), len(want); got != want {
@@ -187,7 +193,7 @@ func TestSealedHeads(t *testing.T) {
 		}
 		// A cursor from another version of the registry starts over.
 		var page []llgate.SealedHead
-		err = s.View(ctx, func(tx llgate.Tx) (err error) {
+		err := s.View(ctx, func(tx llgate.Tx) (err error) {
 			page, err = sealedTx(t, tx).SealedHeads(ctx, llgate.SealedCursor{Table: "gone", Column: "x", Row: "y"}, 1)
 			return err
 		})
@@ -200,11 +206,7 @@ func TestSealedHeads(t *testing.T) {
 func TestReplaceSealed(t *testing.T) {
 	engines(t, func(t *testing.T, s llgate.Store) {
 		ctx := t.Context()
-		v, err := vault.New(s, vault.GenerateMasterKey())
-		if err != nil {
-			t.Fatal(err)
-		}
-		seedSealed(t, s, v)
+		seededVault(t, s)
 		ref := llgate.SealedRef{Table: llgate.TableAgreements, Column: "sealed", Row: "2026112200000001", Owner: "platform:shop"}
 		read := func() []byte {
 			var b []byte
@@ -272,16 +274,12 @@ func TestReplaceSealed(t *testing.T) {
 func TestDataKeyVersions(t *testing.T) {
 	engines(t, func(t *testing.T, s llgate.Store) {
 		ctx := t.Context()
-		v, err := vault.New(s, vault.GenerateMasterKey())
-		if err != nil {
-			t.Fatal(err)
-		}
-		seedSealed(t, s, v)
+		v, _ := seededVault(t, s)
 		if _, err := v.Rotate(ctx, oidB); err != nil {
 			t.Fatal(err)
 		}
 		var got map[string]int
-		err = s.View(ctx, func(tx llgate.Tx) (err error) {
+		err := s.View(ctx, func(tx llgate.Tx) (err error) {
 			got, err = sealedTx(t, tx).DataKeyVersions(ctx)
 			return err
 		})
