@@ -134,10 +134,8 @@ func (l *requestLog) sync() {
 		return
 	}
 	l.mu.Lock()
-	l.syncing++
-	l.mu.Unlock()
+	l.syncing++ // before the kick, so that the writer does not gather
 	l.kick()
-	l.mu.Lock()
 	target := l.added
 	for l.done < target && !l.closed {
 		l.cond.Wait()
