@@ -56,41 +56,24 @@ func TestChecksCatchLostState(t *testing.T) {
 		w := ld.Worker(i, 1)
 		wg.Go(func() { w.Run(ctx) })
 	}
+	// Wait until the load has made one of each thing the test takes away:
+	// counts alone do not say so (every payment may have been refunded).
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && (l.Acked.Map()["refund"] < 3 || l.Acked.Map()["unbind"] < 1) {
+	for time.Now().Before(deadline) {
+		if r, o, c := pickVictims(l); r != nil && o != nil && c != nil {
+			break
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	tg.Close()
 	wg.Wait()
+	refund, order, card := pickVictims(l) // the load has stopped: these stay as picked
 	vf := &Verifier{L: l, V: v}
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
 	}
 	if n := v.Len(); n != 0 {
 		t.Fatalf("%d violations before any tampering: %v", n, v.List())
-	}
-
-	// Pick one of each and take it away.
-	var refund *Refund
-	var order *Order
-	var card *Card
-	_, orders, refunds := l.Snapshot()
-	for _, r := range refunds {
-		if r.Acked && refund == nil {
-			refund = r
-		}
-	}
-	for _, o := range orders {
-		if o.Paid && len(o.Refunds) == 0 && order == nil {
-			order = o
-		}
-	}
-	for _, u := range l.Users {
-		for _, c := range u.Cards {
-			if c.BindAcked && c.Active() && card == nil {
-				card = c
-			}
-		}
 	}
 	if refund == nil || order == nil || card == nil {
 		t.Fatalf("the load made no refund, refund-free payment or active agreement: %s", l.Acked.String())
@@ -136,4 +119,30 @@ func TestChecksCatchLostState(t *testing.T) {
 			t.Errorf("no violation mentions %q; got:\n%s", want, got)
 		}
 	}
+}
+
+// pickVictims returns an acknowledged refund, a paid order without refunds
+// and an active, acknowledged card binding from the ledger, nil for any the
+// load has not made yet.
+func pickVictims(l *Ledger) (refund *Refund, order *Order, card *Card) {
+	l.Mu.Lock() // the workers change what they record under it
+	defer l.Mu.Unlock()
+	for _, r := range l.Refunds {
+		if r.Acked && refund == nil {
+			refund = r
+		}
+	}
+	for _, o := range l.Orders {
+		if o.Paid && len(o.Refunds) == 0 && order == nil {
+			order = o
+		}
+	}
+	for _, u := range l.Users {
+		for _, c := range u.Cards {
+			if c.BindAcked && c.Active() && card == nil {
+				card = c
+			}
+		}
+	}
+	return refund, order, card
 }
