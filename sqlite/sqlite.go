@@ -60,9 +60,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read = write
 	} else {
 		name := "file:" + escapePath(path)
+		// temp_store(MEMORY): Updates share transactions in savepoints,
+		// whose undo pages (the sub-journal) would otherwise go to a
+		// temporary file created afresh for every transaction.
 		write, err = openDB(name + "?_txlock=immediate" +
 			"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(2)")
 		if err != nil {
 			return nil, err
 		}
@@ -86,6 +89,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db := sqlstore.New(write, read, sqlstore.Dialect{
 		Migrations:        sub,
 		ViewTx:            sql.TxOptions{ReadOnly: true},
+		GroupBegin:        "BEGIN IMMEDIATE",
 		IsUniqueViolation: isUniqueViolation,
 	})
 	s := &Store{db: db, read: read, path: path}
@@ -130,9 +134,18 @@ func isUniqueViolation(err error) bool {
 func (s *Store) Path() string { return s.path }
 
 // Update runs fn in an immediate (write-locked) transaction and commits it
-// durably (synchronous=FULL) if fn returns nil.
+// durably (synchronous=FULL) if fn returns nil. Updates that arrive while
+// another runs share its transaction, each in a savepoint of its own, and
+// one commit (group commit: see sqlstore's committer).
 func (s *Store) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
 	return s.db.Update(ctx, fn)
+}
+
+// WriteCounts says how many Updates have run, in how many transactions:
+// Updates that arrive together share one durable commit.
+func (s *Store) WriteCounts() (updates, transactions int64) {
+	updates, transactions, _, _ = s.db.GroupState()
+	return updates, transactions
 }
 
 // View runs fn in a read-only transaction on a snapshot of the database.

@@ -138,6 +138,16 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}, []string{"result"})
 	o.Registry.MustRegister(payments)
 	a.Payments.OnResult = func(status string) { payments.WithLabelValues(status).Inc() }
+	if wc, ok := o.Store.(writeCounter); ok {
+		o.Registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "llgate_store_updates_total", Help: "Write transactions asked of the store.",
+			}, func() float64 { u, _ := wc.WriteCounts(); return float64(u) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "llgate_store_commits_total", Help: "Durable commits that served them (SQLite groups concurrent writes).",
+			}, func() float64 { _, c := wc.WriteCounts(); return float64(c) }),
+		)
+	}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
 	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
@@ -147,6 +157,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake,
 	})
 	return a, nil
+}
+
+// writeCounter is a store that reports how its writes were committed.
+type writeCounter interface {
+	WriteCounts() (updates, transactions int64)
 }
 
 // Start runs the work that comes due by the clock (notification attempts,

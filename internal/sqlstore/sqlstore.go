@@ -46,6 +46,11 @@ type Dialect struct {
 
 	// IsUniqueViolation reports whether err is a unique-key violation.
 	IsUniqueViolation func(error) bool
+	// GroupBegin, when set, makes Updates share transactions (group
+	// commit, see committer): it is the statement that opens one and takes
+	// the write lock at once (BEGIN IMMEDIATE on SQLite). For an engine with
+	// a single writer, whose every commit syncs the log.
+	GroupBegin string
 	// IsRetryable reports whether a transaction that failed with err may
 	// simply be run again (serialization failure, deadlock). Nil: never.
 	IsRetryable func(error) bool
@@ -60,6 +65,7 @@ type DB struct {
 	write *sql.DB // Update
 	read  *sql.DB // View; may be write
 	d     Dialect
+	group *committer // Updates when d.GroupBegin is set
 }
 
 var _ llgate.Store = (*DB)(nil)
@@ -67,7 +73,11 @@ var _ llgate.Store = (*DB)(nil)
 // New returns a store that runs Update on write and View on read (which may be
 // the same pool). It does not migrate; call Migrate.
 func New(write, read *sql.DB, d Dialect) *DB {
-	return &DB{write: write, read: read, d: d}
+	db := &DB{write: write, read: read, d: d}
+	if d.GroupBegin != "" {
+		db.group = &committer{pool: write, begin: d.GroupBegin, d: &db.d}
+	}
+	return db
 }
 
 // Update runs fn in a read-write transaction and commits if fn returns nil.
@@ -75,6 +85,9 @@ func New(write, read *sql.DB, d Dialect) *DB {
 // serialization failure), fn runs again, so fn must not have effects outside
 // the transaction that cannot be repeated.
 func (db *DB) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
+	if db.group != nil {
+		return db.group.update(ctx, fn)
+	}
 	for attempt := 1; ; attempt++ {
 		err := db.run(ctx, db.write, db.d.UpdateTx, true, fn)
 		if err == nil || attempt == maxAttempts ||

@@ -18,7 +18,7 @@ var errReadOnly = errors.New("sqlstore: write in a read-only transaction")
 
 // Tx implements llgate.Tx on one database transaction.
 type Tx struct {
-	tx       *sql.Tx
+	tx       querier // a *sql.Tx, or the shared transaction's connection
 	d        *Dialect
 	writable bool
 	lock     string // d.LockSuffix inside Update, "" inside View
