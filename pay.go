@@ -26,6 +26,9 @@ type Payments struct {
 	Wake    func() // tells the notification worker something is due
 	// OnResult, when set, is told each state an order reaches (metrics).
 	OnResult func(status string)
+	// Pending, when set, keeps what recent applies wrote, so that their
+	// verifies need not read it again. Nil: every verify reads.
+	Pending *PendingPays
 }
 
 func (p *Payments) observe(status string) {

@@ -66,11 +66,12 @@ func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 
 // payCard is the card an order will pay with.
 type payCard struct {
-	secret   *CardSecret
-	info     CardInfo
-	personFP string
-	noAgree  string
-	smsFails bool
+	agreement *Agreement // nil for card elements
+	secret    *CardSecret
+	info      CardInfo
+	personFP  string
+	noAgree   string
+	smsFails  bool
 }
 
 // resolveCard finds the card a payment uses; ag is its agreement when the
@@ -95,7 +96,7 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 		if err := checkFamily(a.Family, info); err != nil {
 			return nil, err
 		}
-		return &payCard{secret: secret, info: info, personFP: ag.PersonFP, noAgree: ag.NoAgree}, nil
+		return &payCard{agreement: ag, secret: secret, info: info, personFP: ag.PersonFP, noAgree: ag.NoAgree}, nil
 	}
 	h := *a.Card
 	info, err := p.Binding.card(h.CardNo, CodeNoIssuer)
@@ -153,6 +154,7 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	if err != nil {
 		return nil, err
 	}
+	var c *Challenge
 	err = p.Store.Update(ctx, func(tx Tx) error {
 		if err := tx.LockPerson(ctx, m.OidPartner, o.PersonFP); err != nil {
 			return err
@@ -165,7 +167,7 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 		} else if err != nil {
 			return err
 		}
-		if err := p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
+		if c, err = p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
 			return err
 		}
 		return text.record(ctx, tx)
@@ -176,14 +178,16 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	if err := text.send(ctx); err != nil {
 		return nil, err
 	}
+	oc := *o // o goes to the caller; the hint keeps its own
+	p.Pending.put(o.Token, verifySnapshot{c: c, o: &oc, a: card.agreement})
 	return o, nil
 }
 
 // issue creates the order's challenge under o.Token, within the caps.
-func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) error {
+func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) (*Challenge, error) {
 	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
 	if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
-		return err
+		return nil, err
 	}
 	c := &Challenge{
 		Token: o.Token, Kind: ChallengePay, OidPartner: o.OidPartner, Scope: o.Scope, UserID: o.UserID,
@@ -192,7 +196,7 @@ func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code st
 		CreatedAt: now, UpdatedAt: now,
 	}
 	setCode(p.Vault, c, code, now)
-	return tx.InsertChallenge(ctx, c)
+	return c, tx.InsertChallenge(ctx, c)
 }
 
 func (p *Payments) code(m *Merchant) string {
@@ -251,7 +255,8 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 			return err
 		}
 		out = cur
-		return p.issue(ctx, tx, cur, mobileFP, code, now)
+		_, err = p.issue(ctx, tx, cur, mobileFP, code, now)
+		return err
 	})
 	if err != nil {
 		return nil, err

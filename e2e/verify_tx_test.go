@@ -137,7 +137,8 @@ func TestVerifyTransactions(t *testing.T) {
 				na := e.bind(c, user, zhang, card(t, uint64(1100+i), tc.outcome))
 				r1 := payWithAgree(t, c, user, na, "2.00", rcv.url())
 				r2 := payWithAgree(t, c, user, na, "2.00", rcv.url())
-				one := run(t, true, r1, tc.code, 1, 1)
+				// The apply left its verify a hint: no read at all.
+				one := run(t, true, r1, tc.code, 0, 1)
 				two := run(t, false, r2, tc.code, 1, 2)
 				if one.Status != tc.status {
 					t.Fatalf("status %s, want %s", one.Status, tc.status)
@@ -176,13 +177,74 @@ func TestVerifyTransactions(t *testing.T) {
 			}
 			r1, r2 := apply(), apply()
 			// One more view each: which agreement the payment binds.
-			one := run(t, true, r1, "0000", 2, 1)
+			one := run(t, true, r1, "0000", 1, 1)
 			two := run(t, false, r2, "0000", 2, 2)
 			if one.NoAgree == "" {
 				t.Fatal("the payment created no agreement")
 			}
 			sameRow(t, "card elements", one, two)
 			assertAgreements(t, c, "tx-ce", 1)
+		})
+
+		t.Run("WithoutHint", func(t *testing.T) {
+			// Another replica took the apply, or this process restarted.
+			na := e.bind(c, "tx-nohint", zhang, card(t, 1140, "0000"))
+			r := payWithAgree(t, c, "tx-nohint", na, "1.00", rcv.url())
+			p, s := verifier(e, true)
+			p.Pending = nil
+			if _, err := verify(p, r, "123456"); err != nil {
+				t.Fatal(err)
+			}
+			if v, u := s.views.Load(), s.updates.Load(); v != 1 || u != 1 {
+				t.Errorf("%d views and %d updates, want 1 and 1", v, u)
+			}
+		})
+
+		t.Run("StaleHint", func(t *testing.T) {
+			// The hint says WAITING; the clock closed the order since.
+			na := e.bind(c, "tx-stale", zhang, card(t, 1150, "0000"))
+			f := payFields("tx-stale", nextOrder("stale"), "1.00", rcv.url())
+			f["no_agree"], f["valid_order"] = na, "1"
+			r, err := c.PayApply(ctx, f)
+			wantCode(t, "apply", r, err, "8888")
+			e.advance(2 * time.Minute)
+			e.settle()
+			p, s := verifier(e, true)
+			if _, err := verify(p, r, "123456"); llgate.ErrorCode(err) != llgate.CodeClosed {
+				t.Fatalf("verify of a closed order: %v, want %s", err, llgate.CodeClosed)
+			}
+			if v, u := s.views.Load(), s.updates.Load(); v != 1 || u != 1 {
+				t.Errorf("%d views and %d updates, want 1 and 1 (the hint set aside)", v, u)
+			}
+		})
+
+		t.Run("HintOfADeadToken", func(t *testing.T) {
+			// Another replica (no hints) took five wrong codes: the token
+			// is dead, the hint here still says live.
+			na := e.bind(c, "tx-dead", zhang, card(t, 1160, "0000"))
+			r := payWithAgree(t, c, "tx-dead", na, "1.00", rcv.url())
+			other, _ := verifier(e, true)
+			other.Pending = nil
+			for range 5 {
+				if _, err := verify(other, r, "654321"); llgate.ErrorCode(err) != llgate.CodeWrongSMSCode &&
+					llgate.ErrorCode(err) != llgate.CodeTooManyWrong {
+					t.Fatalf("wrong code: %v", err)
+				}
+			}
+			_, want := verify(other, r, "123456")
+			if llgate.ErrorCode(want) == "0000" || llgate.ErrorCode(want) == "" {
+				t.Fatalf("a dead token verified: %v", want)
+			}
+			p, s := verifier(e, true)
+			if _, err := verify(p, r, "123456"); llgate.ErrorCode(err) != llgate.ErrorCode(want) {
+				t.Fatalf("with the stale hint: %v, want %v as without", err, want)
+			}
+			if v, u := s.views.Load(), s.updates.Load(); v != 0 || u != 1 {
+				t.Errorf("%d views and %d updates, want 0 and 1 (the hint, then the locked check)", v, u)
+			}
+			if o := e.order(t, r.Get("oid_paybill")); o.Status != llgate.OrderWaiting {
+				t.Fatalf("order %s after a dead token's verify", o.Status)
+			}
 		})
 
 		t.Run("WrongCodeThenRight", func(t *testing.T) {

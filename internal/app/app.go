@@ -128,6 +128,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Payments = &llgate.Payments{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, SMS: o.SMS, Binding: a.Binding,
 		Notices: &notify.Signer{Key: a.PlatformKey}, Mode: o.Mode, Caps: a.Binding.Caps, Wake: a.Notifier.Wake,
+		Pending: &llgate.PendingPays{},
 	}
 	a.Refunds = &llgate.Refunds{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, Notices: a.Payments.Notices,
