@@ -259,20 +259,7 @@ func (w *Worker) RunOnce(ctx context.Context) (attempted int, err error) {
 	)
 	recorder.Go(func() {
 		for a := range finished {
-			batch := []*attempt{a}
-		more:
-			for {
-				select {
-				case a, ok := <-finished:
-					if !ok {
-						break more
-					}
-					batch = append(batch, a)
-				default:
-					break more
-				}
-			}
-			n, err := w.recordAll(ctx, batch)
+			n, err := w.recordAll(ctx, gatherAttempts(a, finished))
 			mu.Lock()
 			attempted += n
 			if err != nil {
@@ -311,6 +298,31 @@ func (w *Worker) RunOnce(ctx context.Context) (attempted int, err error) {
 		errs = append(errs, err)
 	}
 	return attempted, errors.Join(errs...)
+}
+
+// recordWindow is how long the recorder waits for more finished attempts
+// before it writes what it has: fast deliveries share one commit (it used
+// to write whatever had finished, often one, each with a durable commit),
+// and a slow receiver holds back the others' records no longer than this.
+const recordWindow = 20 * time.Millisecond
+
+// gatherAttempts returns first and the attempts that finish within
+// recordWindow, or until finished closes.
+func gatherAttempts(first *attempt, finished <-chan *attempt) []*attempt {
+	batch := []*attempt{first}
+	t := time.NewTimer(recordWindow)
+	defer t.Stop()
+	for {
+		select {
+		case a, ok := <-finished:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, a)
+		case <-t.C:
+			return batch
+		}
+	}
 }
 
 // attempt is one delivery attempt and, once recorded, where it left the
