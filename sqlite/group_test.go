@@ -70,8 +70,13 @@ func put(ctx context.Context, key string) func(tx llgate.Tx) error {
 	return func(tx llgate.Tx) error { return tx.PutSetting(ctx, key, []byte(key)) }
 }
 
-// keys says which of keys the store holds, as "a=true b=false".
-func keys(t *testing.T, s *sqlite.Store, keys ...string) string {
+// putAs is put as one of sharedTurn's others.
+func putAs(key string) func(ctx context.Context, tx llgate.Tx) error {
+	return func(ctx context.Context, tx llgate.Tx) error { return put(ctx, key)(tx) }
+}
+
+// wantKeys checks which of keys the store holds, written "a=true b=false ".
+func wantKeys(t *testing.T, s *sqlite.Store, want string, keys ...string) {
 	t.Helper()
 	out := ""
 	err := s.View(t.Context(), func(tx llgate.Tx) error {
@@ -87,7 +92,9 @@ func keys(t *testing.T, s *sqlite.Store, keys ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	if out != want {
+		t.Errorf("after the shared commit: %s, want %s", out, want)
+	}
 }
 
 func TestGroupCommit(t *testing.T) {
@@ -96,14 +103,11 @@ func TestGroupCommit(t *testing.T) {
 		s := sqlite.MustOpenTest(t)
 		ctx := t.Context()
 		errs, _, _ := sharedTurn(t, s, put(ctx, "a"),
-			func(ctx context.Context, tx llgate.Tx) error { return put(ctx, "b")(tx) },
-			func(ctx context.Context, tx llgate.Tx) error { return put(ctx, "c")(tx) })
+			putAs("b"), putAs("c"))
 		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := keys(t, s, "a", "b", "c"), "a=true b=true c=true "; got != want {
-			t.Errorf("after the shared commit: %s, want %s", got, want)
-		}
+		wantKeys(t, s, "a=true b=true c=true ", "a", "b", "c")
 	})
 
 	t.Run("FailedClosureRollsBackAlone", func(t *testing.T) {
@@ -123,7 +127,7 @@ func TestGroupCommit(t *testing.T) {
 				sawA = err == nil && !fresh
 				return mine
 			},
-			func(ctx context.Context, tx llgate.Tx) error { return put(ctx, "c")(tx) })
+			putAs("c"))
 		if !errors.Is(errs[1], mine) || errs[0] != nil || errs[2] != nil {
 			t.Fatalf("Update errors %v, want nil, %v, nil", errs, mine)
 		}
@@ -133,9 +137,7 @@ func TestGroupCommit(t *testing.T) {
 		if !afterA[1] {
 			t.Error("the failed closure's Update returned before the write it saw was committed")
 		}
-		if got, want := keys(t, s, "a", "b", "c"), "a=true b=false c=true "; got != want {
-			t.Errorf("after the shared commit: %s, want %s", got, want)
-		}
+		wantKeys(t, s, "a=true b=false c=true ", "a", "b", "c")
 	})
 
 	t.Run("PanicRollsBackAlone", func(t *testing.T) {
@@ -149,13 +151,11 @@ func TestGroupCommit(t *testing.T) {
 				}
 				panic("closure b")
 			},
-			func(ctx context.Context, tx llgate.Tx) error { return put(ctx, "c")(tx) })
+			putAs("c"))
 		if panics[1] != "closure b" || panics[0] != nil || panics[2] != nil {
 			t.Fatalf("panics %v, want only the second closure's", panics)
 		}
-		if got, want := keys(t, s, "a", "b", "c"), "a=true b=false c=true "; got != want {
-			t.Errorf("after the shared commit: %s, want %s", got, want)
-		}
+		wantKeys(t, s, "a=true b=false c=true ", "a", "b", "c")
 	})
 
 	t.Run("CancelledCallerStopsBetweenStatements", func(t *testing.T) {
@@ -171,13 +171,11 @@ func TestGroupCommit(t *testing.T) {
 				cancel() // as a client that goes away mid-request
 				return put(cctx, "b2")(tx)
 			},
-			func(ctx context.Context, tx llgate.Tx) error { return put(ctx, "c")(tx) })
+			putAs("c"))
 		if !errors.Is(errs[1], context.Canceled) || errs[0] != nil || errs[2] != nil {
 			t.Fatalf("Update errors %v, want nil, context.Canceled, nil", errs)
 		}
-		if got, want := keys(t, s, "a", "b", "b2", "c"), "a=true b=false b2=false c=true "; got != want {
-			t.Errorf("after the shared commit: %s, want %s", got, want)
-		}
+		wantKeys(t, s, "a=true b=false b2=false c=true ", "a", "b", "b2", "c")
 	})
 
 	t.Run("AloneIsOneTransactionEach", func(t *testing.T) {
