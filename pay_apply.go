@@ -178,8 +178,7 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	if err := text.send(ctx); err != nil {
 		return nil, err
 	}
-	oc := *o // o goes to the caller; the hint keeps its own
-	p.Pending.put(o.Token, verifySnapshot{c: c, o: &oc, a: card.agreement})
+	p.Pending.put(o.Token, verifySnapshot{c: c, o: asStored(*o), a: card.agreement})
 	return o, nil
 }
 

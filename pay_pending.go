@@ -46,6 +46,17 @@ func (pp *PendingPays) put(token string, s verifySnapshot) {
 	pp.m[token] = s
 }
 
+// asStored returns a copy of o as the store gives it back: times in UTC, to
+// the millisecond. A hinted order is compared with the stored one (sameTerms).
+func asStored(o Order) *Order {
+	for _, t := range []*time.Time{&o.ValidUntil, &o.SettleAt, &o.CountedAt, &o.PaidAt, &o.CreatedAt, &o.UpdatedAt} {
+		if !t.IsZero() {
+			*t = t.Truncate(time.Millisecond).UTC()
+		}
+	}
+	return &o
+}
+
 // take removes and returns the hint for token, unless its token has
 // expired by now (the store then answers for it).
 func (pp *PendingPays) take(token string, now time.Time) (verifySnapshot, bool) {

@@ -97,7 +97,7 @@ func (p *Payments) secretsOf(ctx context.Context, o *Order, a *Agreement) (*Orde
 }
 
 // snapshot reads what a verify starts from, in one read-only transaction,
-// and answers 9700 for a token that is not a pay token of v's merchant.
+// and answers 1000 for a token that is not a pay token of v's merchant.
 func (p *Payments) snapshot(ctx context.Context, v *PayVerify) (verifySnapshot, error) {
 	snap, err := view(ctx, p.Store, func(tx Tx) (verifySnapshot, error) {
 		var s verifySnapshot
@@ -294,11 +294,6 @@ func sameTerms(locked, snap *Order) bool {
 	a, b := *locked, *snap
 	a.Status, a.CountedAt, a.SettleAt = b.Status, b.CountedAt, b.SettleAt // as verifyUnderLock counted it
 	a.Token, a.UpdatedAt = b.Token, b.UpdatedAt
-	// The store keeps milliseconds; an order an apply left as a hint
-	// (PendingPays) has the clock's nanoseconds.
-	for _, t := range []*time.Time{&a.ValidUntil, &a.PaidAt, &a.CreatedAt, &b.ValidUntil, &b.PaidAt, &b.CreatedAt} {
-		*t = t.Truncate(time.Millisecond)
-	}
 	return reflect.DeepEqual(a, b)
 }
 

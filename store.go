@@ -21,7 +21,7 @@ import (
 // failure: fn must have no effect outside the transaction. Never call the
 // vault or start another transaction inside fn (SQLite has one writer).
 // View runs fn in a read-only transaction over one snapshot. A Tx must not be
-// used after its closure returns.
+// used after its closure returns. Times come back in UTC, to the millisecond.
 type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	View(ctx context.Context, fn func(tx Tx) error) error

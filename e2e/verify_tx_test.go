@@ -46,9 +46,10 @@ func verifier(e *env, local bool) (*llgate.Payments, *countingStore) {
 }
 
 // frozen stops the sandbox clock's wall time, so that two verifies on two
-// paths stamp their orders alike.
+// paths stamp their orders alike. Its nanoseconds are not whole
+// milliseconds, as a real clock's are not: the store keeps milliseconds.
 func frozen(o *app.Options) {
-	at := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 11, 22, 2, 0, 0, 123456789, time.UTC)
 	o.Wall = func() time.Time { return at }
 }
 

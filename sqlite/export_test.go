@@ -1,7 +1,7 @@
 package sqlite
 
-// GroupState is the store's transactions ended and Updates queued.
-func GroupState(s *Store) (transactions, queued int64) {
-	_, transactions, queued, _ = s.db.GroupState()
-	return transactions, queued
+// GroupState is the store's commits so far and Updates queued now.
+func GroupState(s *Store) (commits, queued int64) {
+	_, commits, queued, _ = s.db.GroupState()
+	return commits, queued
 }

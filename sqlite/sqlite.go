@@ -141,11 +141,11 @@ func (s *Store) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
 	return s.db.Update(ctx, fn)
 }
 
-// WriteCounts says how many Updates have run, in how many transactions:
-// Updates that arrive together share one durable commit.
-func (s *Store) WriteCounts() (updates, transactions int64) {
-	updates, transactions, _, _ = s.db.GroupState()
-	return updates, transactions
+// WriteCounts says how many Updates have run and how many durable commits
+// served them: Updates that arrive together share one.
+func (s *Store) WriteCounts() (updates, commits int64) {
+	updates, commits, _, _ = s.db.GroupState()
+	return updates, commits
 }
 
 // View runs fn in a read-only transaction on a snapshot of the database.

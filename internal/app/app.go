@@ -162,7 +162,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 
 // writeCounter is a store that reports how its writes were committed.
 type writeCounter interface {
-	WriteCounts() (updates, transactions int64)
+	WriteCounts() (updates, commits int64)
 }
 
 // Start runs the work that comes due by the clock (notification attempts,

@@ -44,7 +44,7 @@ type committer struct {
 	open   *turn // the open transaction; nil between turns (guarded by mu)
 
 	updates atomic.Int64 // closures run
-	commits atomic.Int64 // transactions ended
+	commits atomic.Int64 // COMMITs that succeeded
 }
 
 // turn is one shared write transaction.
@@ -152,11 +152,12 @@ func (c *committer) start() error {
 func (c *committer) end(cause error) {
 	t := c.open
 	c.open = nil
-	c.commits.Add(1)
 	err := cause
 	if cause == nil && t.kept > 0 {
 		if err = t.exec("COMMIT"); err != nil {
 			err = fmt.Errorf("sqlstore: commit: %w", err)
+		} else {
+			c.commits.Add(1)
 		}
 	}
 	if err != nil || t.kept == 0 {
@@ -214,9 +215,9 @@ func (d detached) QueryRowContext(ctx context.Context, q string, args ...any) *s
 }
 
 // GroupState reports, when Updates share transactions, how many closures
-// have run, in how many transactions, and how many Updates wait for the
-// writer now. ok is false when they do not share.
-func (db *DB) GroupState() (updates, transactions, queued int64, ok bool) {
+// have run, how many commits made them durable, and how many Updates wait
+// for the writer now. ok is false when they do not share.
+func (db *DB) GroupState() (updates, commits, queued int64, ok bool) {
 	if db.group == nil {
 		return 0, 0, 0, false
 	}
