@@ -158,7 +158,7 @@ func fill(c *Challenge, a *BindApply, personFP, mobileFP string, info CardInfo) 
 	c.PersonFP, c.MobileFP = personFP, mobileFP
 	c.CardLast4 = last4(a.Card.CardNo)
 	c.BankCode, c.CardType, c.Family = info.BankCode, info.CardType, a.Family
-	c.MobileMask = maskMobile(a.Card.Mobile)
+	c.MobileMask = MaskPhone(a.Card.Mobile)
 }
 
 // card identifies a card; noBIN is the code for an unknown BIN.
@@ -241,12 +241,4 @@ func last4(s string) string {
 		return s
 	}
 	return s[len(s)-4:]
-}
-
-// maskMobile keeps the first 3 and last 4 digits: 138****8000.
-func maskMobile(s string) string {
-	if len(s) != 11 {
-		return strings.Repeat("*", len(s))
-	}
-	return s[:3] + "****" + s[7:]
 }

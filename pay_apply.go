@@ -139,7 +139,7 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	o := &Order{
 		OidPaybill: NewOidPaybill(), OidPartner: m.OidPartner, NoOrder: a.NoOrder, DtOrder: a.DtOrder,
 		UserID: a.UserID, Scope: a.Scope, PersonFP: card.personFP, NoAgree: card.noAgree,
-		CardFP: p.Vault.Fingerprint("card", card.secret.CardNo), CardMask: maskCard(card.secret.CardNo),
+		CardFP: p.Vault.Fingerprint("card", card.secret.CardNo), CardMask: MaskCard(card.secret.CardNo),
 		BankCode: card.info.BankCode, CardType: card.info.CardType, PayType: a.PayType, BusiPartner: a.BusiPartner,
 		Amount: a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
 		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
@@ -264,16 +264,4 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 		return out, nil
 	}
 	return out, p.text(ctx, a.Merchant, card.BindMob, code)
-}
-
-// maskCard keeps the first 6 and last 4 digits: 622208*********0000.
-func maskCard(s string) string {
-	if len(s) < 11 {
-		return last4(s)
-	}
-	b := []byte(s)
-	for i := 6; i < len(b)-4; i++ {
-		b[i] = '*'
-	}
-	return string(b)
 }

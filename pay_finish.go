@@ -49,7 +49,7 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecre
 			f.newAgreement = &Agreement{
 				NoAgree: na, Scope: o.Scope, OidPartner: o.OidPartner, UserID: o.UserID, PersonFP: o.PersonFP,
 				CardFP: o.CardFP, CardLast4: last4(card.CardNo), BankCode: info.BankCode, CardType: info.CardType,
-				Family: familyOf(o.PayType), MobileMask: maskMobile(card.BindMob), Sealed: sealed,
+				Family: familyOf(o.PayType), MobileMask: MaskPhone(card.BindMob), Sealed: sealed,
 				Status: AgreementActive, CreatedAt: now,
 			}
 		}

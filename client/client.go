@@ -54,7 +54,7 @@ type Client struct {
 	// "sign_source", "plain" (the inner JSON of an envelope), "envelope"
 	// (the pay_load), "request" (the body posted) and "response" (the body
 	// received). The text is NOT masked: it holds card numbers, ID numbers
-	// and phones. Mask it (package vault's MaskSensitive) before it reaches
+	// and phones. Mask it (llgate.MaskText) before it reaches
 	// any log that outlives the debugging session.
 	Trace func(stage, text string)
 }

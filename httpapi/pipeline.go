@@ -12,7 +12,6 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/vault"
 )
 
 // Request is a merchant request that passed the pipeline: its merchant is
@@ -190,7 +189,7 @@ func (s *Server) verify(x *exchange, f *protocol.Object) error {
 			return nil
 		}
 	}
-	return llgate.Errorf(llgate.CodeBadSign, "signature does not verify (%s) over sign source: %s", t, vault.MaskSensitive(src))
+	return llgate.Errorf(llgate.CodeBadSign, "signature does not verify (%s) over sign source: %s", t, llgate.MaskText(src))
 }
 
 func (s *Server) verifySource(auth *llgate.MerchantAuth, t, src, sig string) bool {
@@ -214,7 +213,7 @@ func (s *Server) errorAnswer(x *exchange, err error) *Answer {
 	} else if e.Code == llgate.CodeSystem && e.Err != nil {
 		s.cfg.Logger.Error("merchant API failed", "route", x.route, "err", e.Error())
 	}
-	x.reason = vault.MaskSensitive(reasonOf(e))
+	x.reason = llgate.MaskText(reasonOf(e))
 	a := &Answer{Fields: map[string]string{
 		"ret_code": e.Code,
 		"ret_msg":  protocol.RetMsg(e.Code, e.Field),

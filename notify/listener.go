@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
+	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/vault"
 )
 
 // Listener answer modes.
@@ -111,7 +111,7 @@ func (l *Listener) check(body []byte) (verdict, fields string) {
 			continue
 		}
 		v := obj.Get(k)
-		pair := vault.MaskSensitive(k + "=" + v)
+		pair := llgate.MaskText(k + "=" + v)
 		if strings.ContainsAny(pair, " \t\"") {
 			_, masked, _ := strings.Cut(pair, "=")
 			pair = k + "=" + strconv.Quote(masked)

@@ -13,11 +13,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/llgate/llgate"
-	"github.com/llgate/llgate/vault"
 )
 
 // DefaultTimeout bounds a provider request when HTTP.Client is nil.
@@ -196,34 +193,8 @@ func withoutURL(err error) error {
 }
 
 // redact makes text from a provider (or a template error) fit for an error:
-// the message's text, phone and code replaced, then every other run of 11 or
-// more digits and every sensitive key masked, control characters turned into
-// spaces, and the whole cut to maxErrorBody bytes.
+// the one masking policy (llgate.Redact) with the message's text, phone and
+// code as the values it may echo, cut to maxErrorBody bytes.
 func redact(s string, m llgate.SMS) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	for _, r := range []struct{ secret, mask string }{
-		{m.Text, "***"}, // first: it holds the code
-		{m.Mobile, vault.MaskPhone(m.Mobile)},
-		{m.Code, strings.Repeat("*", len(m.Code))},
-	} {
-		if r.secret != "" {
-			s = strings.ReplaceAll(s, r.secret, r.mask)
-		}
-	}
-	s = vault.MaskSensitive(s)
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if len(s) > maxErrorBody {
-		n := maxErrorBody
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n]
-	}
-	return s
+	return strings.TrimSpace(llgate.Redact(s, maxErrorBody, m.Text, m.Mobile, m.Code))
 }

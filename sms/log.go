@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/llgate/llgate"
-	"github.com/llgate/llgate/vault"
 )
 
 // Log is a sender that only logs, for dry runs of a gateway: one "sms sent"
@@ -26,7 +25,7 @@ func (l Log) Send(ctx context.Context, m llgate.SMS) error {
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "sms sent",
 		slog.String("oid_partner", m.OidPartner),
-		slog.String("mobile", vault.MaskPhone(m.Mobile)),
+		slog.String("mobile", llgate.MaskPhone(m.Mobile)),
 		slog.String("code", strings.Repeat("*", len(m.Code))),
 	)
 	return nil

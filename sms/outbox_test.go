@@ -77,7 +77,7 @@ func TestOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got, want := len(msgs), len(tc.want); got != want {
-				t.Fatalf("%s: got %d messages, want %d", vault.MaskPhone(tc.mobile), got, want)
+				t.Fatalf("%s: got %d messages, want %d", llgate.MaskPhone(tc.mobile), got, want)
 			}
 			for i, msg := range msgs {
 				want := sent[tc.want[i]]

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
+	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/client"
 	"github.com/llgate/llgate/internal/adminclient"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/vault"
 )
 
 // callOps are the requests `llgate call` sends, by name.
@@ -131,7 +131,7 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	c := client.New(*url, *oid, key, platform)
 	c.SignType = *signType
 	c.HTTPClient = hc
-	mask := vault.MaskSensitive
+	mask := llgate.MaskText
 	if *unmasked {
 		mask = func(s string) string { return s }
 		fmt.Fprintln(stderr, "warning: --unmasked prints card numbers, ID numbers and phones in clear; keep this output out of logs and tickets")
@@ -219,8 +219,8 @@ func platformKeyText(ctx context.Context, hc *http.Client, base, file, token str
 	return pem, nil
 }
 
-// printAnswer writes the answer as indented JSON, sensitive fields masked
-// unless unmasked.
+// printAnswer writes the answer as indented JSON, masked by the one policy
+// (llgate.MaskText) unless unmasked.
 func printAnswer(w io.Writer, res *client.Response, unmasked bool) error {
 	dec := json.NewDecoder(bytes.NewReader(res.Raw))
 	dec.UseNumber()
@@ -228,71 +228,17 @@ func printAnswer(w io.Writer, res *client.Response, unmasked bool) error {
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("call: answer: %w", err)
 	}
-	if !unmasked {
-		v = maskAnswer("", v)
-	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// answerMasks hide what an answer may carry about the cardholder. card_no
-// keeps its last 4 digits, which is all llgate answers anyway.
-var answerMasks = map[string]func(string) string{
-	"card_no":     last4,
-	"id_no":       vault.MaskID,
-	"acct_name":   vault.MaskName,
-	"bind_mob":    vault.MaskPhone,
-	"bind_mobile": vault.MaskPhone,
-	"mobile":      vault.MaskPhone,
-	"cvv2":        allStars,
-	"vali_date":   allStars,
-}
-
-// maskAnswer masks the values of sensitive keys at any depth, including
-// inside a list sent as a JSON string (some LianLian answers do that with
-// agreement_list).
-func maskAnswer(key string, v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			v[k] = maskAnswer(k, x)
-		}
-		return v
-	case []any:
-		for i, x := range v {
-			v[i] = maskAnswer(key, x)
-		}
-		return v
-	case string:
-		if m := answerMasks[key]; m != nil {
-			return m(v)
-		}
-		if t := strings.TrimSpace(v); strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{") {
-			dec := json.NewDecoder(strings.NewReader(t))
-			dec.UseNumber()
-			var inner any
-			if dec.Decode(&inner) == nil {
-				var b bytes.Buffer
-				enc := json.NewEncoder(&b)
-				enc.SetEscapeHTML(false)
-				if enc.Encode(maskAnswer(key, inner)) == nil {
-					return strings.TrimSuffix(b.String(), "\n")
-				}
-			}
-		}
-		return v
-	default:
-		return v
+	if err := enc.Encode(v); err != nil {
+		return err
 	}
-}
-
-func last4(s string) string {
-	if len(s) <= 4 {
-		return s
+	out := b.String()
+	if !unmasked {
+		out = llgate.MaskText(out)
 	}
-	return strings.Repeat("*", len(s)-4) + s[len(s)-4:]
+	_, err := io.WriteString(w, out)
+	return err
 }
-
-func allStars(s string) string { return strings.Repeat("*", len([]rune(s))) }

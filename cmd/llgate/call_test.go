@@ -180,20 +180,3 @@ func TestCallBindFlow(t *testing.T) {
 		}
 	})
 }
-
-func TestMaskAnswer(t *testing.T) {
-	in := map[string]any{
-		"card_no": "6222021234567800002", "id_no": "110105199003071239", "acct_name": "张三", "ret_code": "0000",
-		"agreement_list": `[{"card_no":"0002","bind_mobile":"13800138000"}]`,
-	}
-	got := maskAnswer("", in).(map[string]any)
-	want := map[string]any{
-		"card_no": "***************0002", "id_no": "1****************9", "acct_name": "张*", "ret_code": "0000",
-		"agreement_list": `[{"bind_mobile":"138****8000","card_no":"0002"}]`,
-	}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s: got %v, want %v", k, got[k], w)
-		}
-	}
-}

@@ -107,7 +107,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(llgate.MaskingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }
 
 // loadPlatformKey reads the pinned platform key; nil means app.New creates

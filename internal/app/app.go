@@ -73,6 +73,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Masked by default: whatever a component logs passes the one policy.
+	o.Logger = slog.New(llgate.MaskingHandler(o.Logger.Handler()))
 	v, err := vault.New(o.Store, o.MasterKey)
 	if err != nil {
 		return nil, err

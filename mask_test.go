@@ -1,11 +1,13 @@
-package vault_test
+package llgate_test
 
 import (
+	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/llgate/llgate/vault"
+	llgate "github.com/llgate/llgate"
 )
 
 func TestMaskCard(t *testing.T) {
@@ -15,10 +17,10 @@ func TestMaskCard(t *testing.T) {
 		{"622208123450000", "622208*****0000"},
 		{"62220812340000", "**********0000"},
 		{"12345", "*2345"},
-		{"1234", "****"},
+		{"1234", "1234"},
 		{"", ""},
 	} {
-		if got := vault.MaskCard(tc.in); got != tc.want {
+		if got := llgate.MaskCard(tc.in); got != tc.want {
 			t.Errorf("MaskCard(%q): got %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -31,7 +33,7 @@ func TestMaskPhone(t *testing.T) {
 		{"1380013800", "**********"},
 		{"", ""},
 	} {
-		if got := vault.MaskPhone(tc.in); got != tc.want {
+		if got := llgate.MaskPhone(tc.in); got != tc.want {
 			t.Errorf("MaskPhone(%q): got %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -44,7 +46,7 @@ func TestMaskID(t *testing.T) {
 		{"G1234567", "G******7"},
 		{"12345", "*****"},
 	} {
-		if got := vault.MaskID(tc.in); got != tc.want {
+		if got := llgate.MaskID(tc.in); got != tc.want {
 			t.Errorf("MaskID(%q): got %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -58,7 +60,7 @@ func TestMaskName(t *testing.T) {
 		{"Li Lei", "L*****"},
 		{"", ""},
 	} {
-		if got := vault.MaskName(tc.in); got != tc.want {
+		if got := llgate.MaskName(tc.in); got != tc.want {
 			t.Errorf("MaskName(%q): got %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -76,8 +78,8 @@ func assertNoSecrets(t *testing.T, got string) {
 	}
 }
 
-func TestMaskSensitive_SignSource(t *testing.T) {
-	b, err := os.ReadFile("../testdata/clients/java-lf/01-bankcardbind.signsrc.txt")
+func TestMaskText_SignSource(t *testing.T) {
+	b, err := os.ReadFile("testdata/clients/java-lf/01-bankcardbind.signsrc.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func TestMaskSensitive_SignSource(t *testing.T) {
 			t.Fatalf("test vector lacks %q", s)
 		}
 	}
-	got := vault.MaskSensitive(src)
+	got := llgate.MaskText(src)
 	assertNoSecrets(t, got)
 	for _, want := range []string{
 		"acct_name=张*&",
@@ -107,17 +109,17 @@ func TestMaskSensitive_SignSource(t *testing.T) {
 	}
 }
 
-func TestMaskSensitive_Bodies(t *testing.T) {
+func TestMaskText_Bodies(t *testing.T) {
 	for _, name := range []string{
-		"../testdata/clients/java-lf/01-bankcardbind.plain.json",
-		"../testdata/clients/php/01-bankcardbind.plain.json",
+		"testdata/clients/java-lf/01-bankcardbind.plain.json",
+		"testdata/clients/php/01-bankcardbind.plain.json",
 	} {
 		t.Run(name, func(t *testing.T) {
 			b, err := os.ReadFile(name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := vault.MaskSensitive(string(b))
+			got := llgate.MaskText(string(b))
 			for _, s := range []string{"62220212345", "1101051990030712", "1380013800", "张三", `\u5f20\u4e09`} {
 				if strings.Contains(got, s) {
 					t.Errorf("masked body still contains %q:\n%s", s, got)
@@ -130,7 +132,7 @@ func TestMaskSensitive_Bodies(t *testing.T) {
 	}
 }
 
-func TestMaskSensitive(t *testing.T) {
+func TestMaskText(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"Pairs",
 			"sign_type=RSA&card_no=6222081234567890000&cvv2=123&vali_date=2002",
@@ -168,20 +170,20 @@ func TestMaskSensitive(t *testing.T) {
 		{"Empty", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := vault.MaskSensitive(tc.in); got != tc.want {
+			if got := llgate.MaskText(tc.in); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
 	}
 }
 
-func FuzzMaskSensitive(f *testing.F) {
+func FuzzMaskText(f *testing.F) {
 	f.Add("card_no=6222081234567890000&acct_name=张三")
 	f.Add(`{"risk_item":"{\"user_info_id_no\":\"110105199003071239\"}"}`)
 	f.Add(`\\\"id_no\\\":\\\"1101`)
 	f.Add("call 13800138000")
 	f.Fuzz(func(t *testing.T, s string) {
-		got := vault.MaskSensitive(s)
+		got := llgate.MaskText(s)
 		if strings.ContainsAny(s, "=\"") {
 			return // identifier fields may keep long digit runs
 		}
@@ -193,8 +195,38 @@ func FuzzMaskSensitive(f *testing.F) {
 				run = 0
 			}
 			if run > 10 {
-				t.Fatalf("MaskSensitive(%q) = %q keeps a run of 11 digits", s, got)
+				t.Fatalf("MaskText(%q) = %q keeps a run of 11 digits", s, got)
 			}
 		}
 	})
+}
+
+func TestRedact(t *testing.T) {
+	card, id, name, phone := "6222021234567800002", "110105199003071239", "欧阳金丝雀", "15987654321"
+	echo := `{"card_no":"` + card + `","id_no":"` + id + `","acct_name":"\u6b27\u9633\u91d1\u4e1d\u96c0","n":"` + name +
+		`"} name=%E6%AC%A7%E9%98%B3%E9%87%91%E4%B8%9D%E9%9B%80 tel ` + phone + "\x00\r\n" + "\xff"
+	got := llgate.Redact(echo, 0, card, id, name, phone)
+	for _, leak := range []string{card, id, name, phone, `\u6b27\u9633`, "%E6%AC%A7", "\x00", "\r", "\xff"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("Redact kept %q:\n%s", leak, got)
+		}
+	}
+	if !strings.Contains(got, "159****4321") {
+		t.Errorf("the phone is not masked as a phone: %s", got)
+	}
+	if got := llgate.Redact("张三李四王五", 7); got != "张三" {
+		t.Errorf("cut at 7 bytes: got %q, want %q (a character boundary)", got, "张三")
+	}
+}
+
+func TestMaskingHandler(t *testing.T) {
+	var b strings.Builder
+	log := slog.New(llgate.MaskingHandler(slog.NewJSONHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	log = log.With("bind_mob", "13800138000")
+	log.Debug("card_no=6222021234567800002 failed", "err", errors.New("id_no=110105199003071239"),
+		"raw", []byte(`{"acct_name":"张三"}`), slog.Group("g", "note", "call 13800138000"), "n", 12)
+	assertNoSecrets(t, b.String())
+	if !strings.Contains(b.String(), `"n":12`) {
+		t.Errorf("numbers must stay numbers: %s", b.String())
+	}
 }
