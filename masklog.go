@@ -38,7 +38,9 @@ func (m maskingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return maskingHandler{m.h.WithAttrs(masked)}
 }
 
-func (m maskingHandler) WithGroup(name string) slog.Handler { return maskingHandler{m.h.WithGroup(name)} }
+func (m maskingHandler) WithGroup(name string) slog.Handler {
+	return maskingHandler{m.h.WithGroup(name)}
+}
 
 func maskAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
