@@ -35,6 +35,7 @@ type Merchant struct {
 	Live              bool
 	Platform          string
 	Limits            Limits
+	Velocity          Velocity // 0 = the server's default
 	NotifyExtraFields bool
 	SMSCode           string // sandbox only: fixed SMS code
 	MD5Key            []byte // sealed by the vault at rest; plaintext only in memory
@@ -92,6 +93,9 @@ func (m *Merchant) Validate() error {
 	if m.Limits.PerTxn < 0 || m.Limits.PerDay < 0 || m.Limits.PerMonth < 0 {
 		return fmt.Errorf("limits must not be negative")
 	}
+	if !inRange(m.Velocity.PhonesPerHour) || !inRange(m.Velocity.CardsPerHour) {
+		return fmt.Errorf("velocity: each cap is a whole number from 0 (the default) to %d", MaxVelocity)
+	}
 	return nil
 }
 
@@ -136,6 +140,8 @@ func ParseAllowEntry(s string) (netip.Prefix, error) {
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
+
+func inRange(n int) bool { return n >= 0 && n <= MaxVelocity }
 
 func isDigits(s string, n int) bool {
 	if len(s) != n {

@@ -47,6 +47,7 @@ type MerchantPatch struct {
 	Live              *bool
 	Platform          *string
 	Limits            *Limits
+	Velocity          *Velocity
 	NotifyExtraFields *bool
 	SMSCode           *string
 	MD5Key            *string
@@ -174,6 +175,9 @@ func (p *MerchantPatch) ApplyFields(m *Merchant) {
 	}
 	if p.Limits != nil {
 		m.Limits = *p.Limits
+	}
+	if p.Velocity != nil {
+		m.Velocity = *p.Velocity
 	}
 	if p.NotifyExtraFields != nil {
 		m.NotifyExtraFields = *p.NotifyExtraFields

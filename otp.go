@@ -75,17 +75,26 @@ func SMSText(code string) string {
 	return "【llgate沙箱】您的验证码为" + code + "，10分钟内有效，请勿泄露。"
 }
 
-// Caps limit how many texts go out (CONTRACT.md §6). Zero fields mean no cap.
+// Caps limit how many texts go out (CONTRACT.md §6) and, per hour, to how
+// many distinct phones and through how many distinct card numbers a
+// merchant or a client address may go (§5, velocity). Zero fields mean no
+// cap; the velocity fields are the defaults a merchant's own Velocity
+// replaces.
 type Caps struct {
 	MobilePer10Min int
 	MobilePerDay   int
 	CardPerDay     int
 	UserPerDay     int
+	PhonesPerHour  int
+	CardsPerHour   int
 }
 
 // DefaultCaps are the contract's defaults.
 func DefaultCaps() Caps {
-	return Caps{MobilePer10Min: 5, MobilePerDay: 20, CardPerDay: 10, UserPerDay: 20}
+	return Caps{
+		MobilePer10Min: 5, MobilePerDay: 20, CardPerDay: 10, UserPerDay: 20,
+		PhonesPerHour: 100, CardsPerHour: 200,
+	}
 }
 
 // chinaDayStart is midnight of t's day in China time, as UTC.

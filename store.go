@@ -108,6 +108,21 @@ type Tx interface {
 	InsertSMSSend(ctx context.Context, s *SMSSend) error
 	CountSMSSends(ctx context.Context, kind, key string, since time.Time) (int, error) // At >= since
 
+	// Velocity marks, for the velocity caps. VelocityCount counts the
+	// distinct fingerprints of kind the counter marked at or after since
+	// (for any merchant) and says whether fp is one of them; it takes no
+	// lock. MarkVelocity inserts the mark or, when the counter, kind,
+	// fingerprint and merchant have one, moves it to the later time.
+	// LockVelocity serializes the callers that lock any of the same
+	// counters until the transaction ends (their rows are created on first
+	// use); lock counters in one order everywhere. PruneVelocity deletes
+	// the marks older than before, and the lock rows of counters with no
+	// mark left that no transaction holds.
+	VelocityCount(ctx context.Context, counter, kind, fp string, since time.Time) (n int, seen bool, err error)
+	MarkVelocity(ctx context.Context, m *VelocityMark) error
+	LockVelocity(ctx context.Context, counters ...string) error
+	PruneVelocity(ctx context.Context, before time.Time) (int64, error)
+
 	// Orders. NoOrder is unique per merchant: InsertOrder returns
 	// ErrConflict for a taken (oid_partner, no_order) or oid_paybill.
 	InsertOrder(ctx context.Context, o *Order) error

@@ -21,6 +21,7 @@ func newMerchant(oid string) *llgate.Merchant {
 		Live:              true,
 		Platform:          "platform.example",
 		Limits:            llgate.Limits{PerTxn: 500_000, PerDay: 2_000_000, PerMonth: 1 << 40},
+		Velocity:          llgate.Velocity{PhonesPerHour: 3, CardsPerHour: llgate.MaxVelocity},
 		NotifyExtraFields: true,
 		SMSCode:           "123456",
 		MD5Key:            []byte{0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff},
@@ -43,6 +44,7 @@ func testMerchant(t *testing.T, open Opener) {
 	t.Run("OK", func(t *testing.T) {
 		s := parallel(t, open)
 		want := newMerchant(oidA)
+		everyFieldSet(t, want)
 		update(t, s, func(tx llgate.Tx) error { return tx.InsertMerchant(t.Context(), want) })
 		if got := getMerchant(t, s, oidA); !reflect.DeepEqual(got, want) {
 			t.Fatalf("after insert:\ngot  %+v\nwant %+v", got, want)
@@ -56,9 +58,11 @@ func testMerchant(t *testing.T, open Opener) {
 			PublicKeys: []string{"MIIBCgKCAQEA"},
 			SignTypes:  []string{llgate.SignSHA256},
 			Limits:     llgate.Limits{PerDay: 1},
+			Velocity:   llgate.Velocity{CardsPerHour: 7},
 			CreatedAt:  at(0),
 			UpdatedAt:  at(time.Hour),
 		}
+		everyFieldDiffers(t, want, newMerchant(oidA), "OidPartner", "CreatedAt")
 		changed := *want
 		changed.CreatedAt = at(-time.Hour)
 		update(t, s, func(tx llgate.Tx) error { return tx.UpdateMerchant(t.Context(), &changed) })

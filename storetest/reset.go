@@ -52,6 +52,16 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 		if err := tx.LockPerson(ctx, oid, "person-"+oid); err != nil {
 			return err
 		}
+		// A mark in the merchant's counter and one in an address counter
+		// both merchants use: each merchant's reset takes only its own.
+		for _, counter := range []string{"merchant:" + oid, "addr:shared"} {
+			if err := tx.MarkVelocity(ctx, &llgate.VelocityMark{OidPartner: oid, Counter: counter, Kind: llgate.VelocityCard, FP: "card-" + oid, At: at(0)}); err != nil {
+				return err
+			}
+		}
+		if err := tx.LockVelocity(ctx, "merchant:"+oid, "addr:shared"); err != nil {
+			return err
+		}
 		if err := tx.InsertOrder(ctx, newOrder("pay-"+oid, oid, "order-"+oid)); err != nil {
 			return err
 		}
@@ -70,7 +80,7 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 type counts struct {
 	Merchant, RequestLog, SMS, Notifications, Attempts, Reports int
 	Users, Agreements, Challenges, SMSSends, Cardholders        int
-	Orders, Refunds                                             int
+	Orders, Refunds, VelocityMarks, AddrMarks                   int
 }
 
 // countOne is 1 if err is nil and 0 if it is ErrNotFound.
@@ -148,6 +158,16 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 			return err
 		}
 		c.Refunds = len(rfs)
+		if c.VelocityMarks, _, err = tx.VelocityCount(ctx, "merchant:"+oid, llgate.VelocityCard, "", at(-time.Hour)); err != nil {
+			return err
+		}
+		var seen bool
+		if _, seen, err = tx.VelocityCount(ctx, "addr:shared", llgate.VelocityCard, "card-"+oid, at(-time.Hour)); err != nil {
+			return err
+		}
+		if seen {
+			c.AddrMarks = 1
+		}
 		_, err = tx.Cardholder(ctx, "card-"+oid)
 		return countOne(&c.Cardholders, err)
 	})
@@ -187,7 +207,7 @@ func fillSettings(t *testing.T, s llgate.Store) {
 }
 
 func testReset(t *testing.T, open Opener) {
-	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
 
 	t.Run("Merchant", func(t *testing.T) {
 		s := parallel(t, open)

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Challenge", func(t *testing.T) { testChallenge(t, open) })
 	t.Run("Cardholder", func(t *testing.T) { testCardholder(t, open) })
 	t.Run("SMSSend", func(t *testing.T) { testSMSSend(t, open) })
+	t.Run("Velocity", func(t *testing.T) { testVelocity(t, open) })
 	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
 	t.Run("Refund", func(t *testing.T) { testRefund(t, open) })
 	t.Run("Reset", func(t *testing.T) { testReset(t, open) })
@@ -42,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		testConcurrency(t, open)
 		testBindingConcurrency(t, open)
 		testPaymentConcurrency(t, open)
+		testVelocityConcurrency(t, open)
 	})
 }
 

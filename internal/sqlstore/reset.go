@@ -23,11 +23,15 @@ var merchantTables = []string{
 	"refunds",
 	"orders",
 	"person_locks",
+	"velocity_marks",
 }
 
 // globalTables hold rows of no merchant; only Reset("") empties them.
+// velocity_locks holds a lock row per velocity counter, some of them a
+// client address's, and carries nothing (PruneVelocity drops unused ones).
 var globalTables = []string{
 	"cardholders",
+	"velocity_locks",
 }
 
 // Reset deletes one merchant's data but keeps the merchant; with oidPartner
