@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -30,6 +31,7 @@ type BindApply struct {
 	NoOrder   string
 	DtOrder   string
 	NotifyURL string
+	Addr      netip.Addr // the client address, for the velocity caps
 }
 
 // ScopeOwner is the vault owner of a scope's data: the merchant, or the
@@ -44,7 +46,7 @@ func ScopeOwner(scope string) string {
 // Apply checks a bind application, creates (or, for a repeat while the
 // token lives, resends) its challenge, commits it, then sends the code.
 // Codes: 1100, 1102, 1103, 1004, 5601, 9912 and the issuer's outcomes,
-// 7018, 3009, 9704 (caps or the SMS provider).
+// 7018, 3009, 9704 (caps, velocity or the SMS provider), 1014 (velocity).
 func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err error) {
 	now := b.Clock.Now()
 	info, err := b.card(a.Card.CardNo, CodeNoIssuer)
@@ -59,14 +61,26 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 			return "", err
 		}
 	}
+	vel := b.Caps.velocity(b.Vault, a.Merchant, a.Addr)
+	cardFP := b.Vault.Fingerprint("card", a.Card.CardNo)
+	mobileFP := b.Vault.Fingerprint("mobile", a.Card.Mobile)
+	if err := vel.precheck(ctx, b.Store, now, cardSeen(cardFP), phoneSeen(mobileFP)); err != nil {
+		return "", err
+	}
+	token, err = b.apply(ctx, a, info, vel, cardFP, mobileFP, now)
+	if err != nil {
+		return "", vel.refused(ctx, b.Store, now, cardFP, err)
+	}
+	return token, nil
+}
+
+// apply is Apply from the issuer's check on.
+func (b *Binding) apply(ctx context.Context, a *BindApply, info CardInfo, vel velocity, cardFP, mobileFP string, now time.Time) (token string, err error) {
 	res, err := b.Issuer.CheckHolder(ctx, a.Card)
 	if err != nil {
 		return "", err
 	}
-
-	cardFP := b.Vault.Fingerprint("card", a.Card.CardNo)
 	personFP := b.Vault.Fingerprint("person", a.Card.IDType+"\x00"+a.Card.IDNo)
-	mobileFP := b.Vault.Fingerprint("mobile", a.Card.Mobile)
 	code := NewSMSCode()
 	if b.Mode == ModeSandbox && a.Merchant.SMSCode != "" {
 		code = a.Merchant.SMSCode
@@ -118,6 +132,9 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 			if c.Token != target {
 				live = c.Token
 				return errMoved
+			}
+			if err := vel.check(ctx, tx, now, cardSeen(cardFP), phoneSeen(mobileFP)); err != nil {
+				return err
 			}
 			if err := b.Caps.checkAndCount(ctx, tx, capKeys{a.Merchant.OidPartner, mobileFP, cardFP, b.Vault.Fingerprint("user", a.Scope+"\x00"+a.UserID)}, now); err != nil {
 				return err

@@ -3,6 +3,7 @@ package llgate
 import (
 	"context"
 	"errors"
+	"net/netip"
 )
 
 // Unbind ends an agreement. An agreement that is unknown, already unbound,
@@ -45,9 +46,20 @@ func (b *Binding) List(ctx context.Context, f AgreementFilter, page int) ([]*Agr
 	return list, total, nil
 }
 
-// CardBin answers the card-BIN query: 1100 for an invalid number, 5001 for
-// an unknown BIN, 9912 for a prepaid card.
-func (b *Binding) CardBin(cardNo string) (CardInfo, error) {
+// CardBin answers the card-BIN query by merchant m from addr: 1100 for an
+// invalid number, 5001 for an unknown BIN, 9912 for a prepaid card, 1014
+// over the velocity cap. Every number asked about counts against the cap,
+// known BIN or not; with the caps off the query writes nothing.
+func (b *Binding) CardBin(ctx context.Context, m *Merchant, addr netip.Addr, cardNo string) (CardInfo, error) {
+	vel := b.Caps.velocity(b.Vault, m, addr)
+	if vel.cards > 0 {
+		now := b.Clock.Now()
+		fp := b.Vault.Fingerprint("card", cardNo)
+		err := b.Store.Update(ctx, func(tx Tx) error { return vel.check(ctx, tx, now, cardSeen(fp)) })
+		if err != nil {
+			return CardInfo{}, err
+		}
+	}
 	return b.card(cardNo, CodeCardBinFailed)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"time"
 )
 
@@ -29,13 +30,15 @@ type PayApply struct {
 	Card        *Holder
 	SignType    string
 	RequestHash string
+	Addr        netip.Addr // the client address, for the velocity caps
 }
 
 // Apply creates the order and its challenge, commits, then texts the code.
 // A repeat with the same RequestHash returns the original order (with a new
 // token if the old one died and the order is open); another request under
 // the same no_order answers 1002. Codes: those of binding's card checks,
-// 3003, 1019/1014/1016, 1002, 9704.
+// 3003, 1019/1014/1016, 1002, 9704 (caps, velocity or the SMS provider),
+// 1014 (velocity).
 func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		var ag *Agreement // read along, for a payment with an agreement
@@ -72,11 +75,13 @@ type payCard struct {
 	personFP  string
 	noAgree   string
 	smsFails  bool
+	checked   string // the fingerprint of card elements the issuer checked
 }
 
 // resolveCard finds the card a payment uses; ag is its agreement when the
-// caller has read it already.
-func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, now time.Time) (*payCard, error) {
+// caller has read it already. Card elements count against the velocity
+// caps from the moment the issuer is asked about them.
+func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, vel velocity, now time.Time) (*payCard, error) {
 	if a.NoAgree != "" {
 		var err error
 		if ag == nil {
@@ -111,22 +116,37 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 			return nil, err
 		}
 	}
+	cardFP := p.Vault.Fingerprint("card", h.CardNo)
+	if err := vel.precheck(ctx, p.Store, now, cardSeen(cardFP), phoneSeen(p.Vault.Fingerprint("mobile", h.Mobile))); err != nil {
+		return nil, err
+	}
 	res, err := p.Issuer.CheckHolder(ctx, h)
 	if err != nil {
-		return nil, err
+		return nil, vel.refused(ctx, p.Store, now, cardFP, err)
 	}
 	return &payCard{
 		secret: &CardSecret{CardNo: h.CardNo, IDType: h.IDType, IDNo: h.IDNo, AcctName: h.AcctName, BindMob: h.Mobile, ValiDate: h.ValiDate},
 		info:   info, personFP: p.Vault.Fingerprint("person", h.IDType+"\x00"+h.IDNo), smsFails: res.SMSFails,
+		checked: cardFP,
 	}, nil
 }
 
 func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Order, error) {
 	now := p.Clock.Now()
-	card, err := p.resolveCard(ctx, a, ag, now)
+	vel := p.Caps.velocity(p.Vault, a.Merchant, a.Addr)
+	card, err := p.resolveCard(ctx, a, ag, vel, now)
 	if err != nil {
 		return nil, err
 	}
+	o, err := p.open(ctx, a, card, vel, now)
+	if err != nil {
+		return nil, vel.refused(ctx, p.Store, now, card.checked, err)
+	}
+	return o, nil
+}
+
+// open writes the order and its challenge, then texts the code.
+func (p *Payments) open(ctx context.Context, a *PayApply, card *payCard, vel velocity, now time.Time) (*Order, error) {
 	m := a.Merchant
 	secret := OrderSecret{InfoOrder: a.InfoOrder, NameGoods: a.NameGoods, RiskItem: a.RiskItem}
 	if a.NoAgree == "" {
@@ -167,7 +187,8 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 		} else if err != nil {
 			return err
 		}
-		if c, err = p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
+		counted := []seen{phoneSeen(mobileFP), cardSeen(card.checked)}
+		if c, err = p.issue(ctx, tx, o, mobileFP, code, now, vel, counted); err != nil {
 			return err
 		}
 		return text.record(ctx, tx)
@@ -182,8 +203,13 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	return o, nil
 }
 
-// issue creates the order's challenge under o.Token, within the caps.
-func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) (*Challenge, error) {
+// issue creates the order's challenge under o.Token, within the caps and
+// the velocity caps (what counts: the phone; the card too when new card
+// elements came with the apply).
+func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time, vel velocity, counted []seen) (*Challenge, error) {
+	if err := vel.check(ctx, tx, now, counted...); err != nil {
+		return nil, err
+	}
 	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
 	if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
 		return nil, err
@@ -238,6 +264,7 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 	}
 	code := p.code(a.Merchant)
 	mobileFP := p.Vault.Fingerprint("mobile", card.BindMob)
+	vel := p.Caps.velocity(p.Vault, a.Merchant, a.Addr)
 	token := NewToken()
 	var out *Order
 	err = p.Store.Update(ctx, func(tx Tx) error {
@@ -254,7 +281,7 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 			return err
 		}
 		out = cur
-		_, err = p.issue(ctx, tx, cur, mobileFP, code, now)
+		_, err = p.issue(ctx, tx, cur, mobileFP, code, now, vel, []seen{phoneSeen(mobileFP)})
 		return err
 	})
 	if err != nil {

@@ -10,18 +10,19 @@ import (
 // MerchantJSON is the merchant object of the admin API and the --merchants
 // file (CONTRACT.md §2). Pointer fields tell PATCH what was sent.
 type MerchantJSON struct {
-	OidPartner        *string     `json:"oid_partner,omitempty"`
-	Name              *string     `json:"name,omitempty"`
-	PublicKey         *string     `json:"public_key,omitempty"` // shorthand for public_keys
-	PublicKeys        *[]string   `json:"public_keys,omitempty"`
-	SignTypes         *[]string   `json:"sign_types,omitempty"`
-	IPAllowlist       *[]string   `json:"ip_allowlist,omitempty"`
-	Live              *bool       `json:"live,omitempty"`
-	Platform          *string     `json:"platform,omitempty"`
-	Limits            *LimitsJSON `json:"limits,omitempty"`
-	NotifyExtraFields *bool       `json:"notify_extra_fields,omitempty"`
-	SMSCode           *string     `json:"sms_code,omitempty"`
-	MD5Key            *string     `json:"md5_key,omitempty"`
+	OidPartner        *string       `json:"oid_partner,omitempty"`
+	Name              *string       `json:"name,omitempty"`
+	PublicKey         *string       `json:"public_key,omitempty"` // shorthand for public_keys
+	PublicKeys        *[]string     `json:"public_keys,omitempty"`
+	SignTypes         *[]string     `json:"sign_types,omitempty"`
+	IPAllowlist       *[]string     `json:"ip_allowlist,omitempty"`
+	Live              *bool         `json:"live,omitempty"`
+	Platform          *string       `json:"platform,omitempty"`
+	Limits            *LimitsJSON   `json:"limits,omitempty"`
+	Velocity          *VelocityJSON `json:"velocity,omitempty"`
+	NotifyExtraFields *bool         `json:"notify_extra_fields,omitempty"`
+	SMSCode           *string       `json:"sms_code,omitempty"`
+	MD5Key            *string       `json:"md5_key,omitempty"`
 }
 
 // LimitsJSON holds amounts as the wire's decimal strings; "" = no cap.
@@ -31,22 +32,31 @@ type LimitsJSON struct {
 	PerMonth string `json:"per_month"`
 }
 
+// VelocityJSON holds the merchant's velocity caps, per hour, counted per
+// merchant and per client address; 0 (or absent) = the server's default.
+// Like limits, the object replaces the previous setting as a whole.
+type VelocityJSON struct {
+	PhonesPerHour int `json:"phones_per_hour"`
+	CardsPerHour  int `json:"cards_per_hour"`
+}
+
 // merchantOut is the merchant object as the admin API answers it. The MD5
 // key is a secret: the answer says only whether one is set.
 type merchantOut struct {
-	OidPartner        string     `json:"oid_partner"`
-	Name              string     `json:"name"`
-	PublicKeys        []string   `json:"public_keys"`
-	SignTypes         []string   `json:"sign_types"`
-	IPAllowlist       []string   `json:"ip_allowlist"`
-	Live              bool       `json:"live"`
-	Platform          string     `json:"platform"`
-	Limits            LimitsJSON `json:"limits"`
-	NotifyExtraFields bool       `json:"notify_extra_fields"`
-	SMSCode           string     `json:"sms_code"`
-	MD5Key            string     `json:"md5_key"`
-	CreatedAt         string     `json:"created_at"`
-	UpdatedAt         string     `json:"updated_at"`
+	OidPartner        string       `json:"oid_partner"`
+	Name              string       `json:"name"`
+	PublicKeys        []string     `json:"public_keys"`
+	SignTypes         []string     `json:"sign_types"`
+	IPAllowlist       []string     `json:"ip_allowlist"`
+	Live              bool         `json:"live"`
+	Platform          string       `json:"platform"`
+	Limits            LimitsJSON   `json:"limits"`
+	Velocity          VelocityJSON `json:"velocity"`
+	NotifyExtraFields bool         `json:"notify_extra_fields"`
+	SMSCode           string       `json:"sms_code"`
+	MD5Key            string       `json:"md5_key"`
+	CreatedAt         string       `json:"created_at"`
+	UpdatedAt         string       `json:"updated_at"`
 }
 
 func nonNil(s []string) []string {
@@ -65,6 +75,7 @@ func merchantJSON(m *llgate.Merchant) merchantOut {
 			PerTxn: formatLimit(m.Limits.PerTxn), PerDay: formatLimit(m.Limits.PerDay),
 			PerMonth: formatLimit(m.Limits.PerMonth),
 		},
+		Velocity:  VelocityJSON{PhonesPerHour: m.Velocity.PhonesPerHour, CardsPerHour: m.Velocity.CardsPerHour},
 		CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		UpdatedAt: m.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 	}
@@ -125,6 +136,9 @@ func (j *MerchantJSON) Patch() (llgate.MerchantPatch, error) {
 			return p, err
 		}
 		p.Limits = &l
+	}
+	if j.Velocity != nil {
+		p.Velocity = &llgate.Velocity{PhonesPerHour: j.Velocity.PhonesPerHour, CardsPerHour: j.Velocity.CardsPerHour}
 	}
 	return p, nil
 }

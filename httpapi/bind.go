@@ -98,6 +98,7 @@ func (api *bindAPI) apply(families map[string]string, okCode string) Endpoint {
 				Mobile: f.Get("bind_mob"), ValiDate: f.Get("vali_date"), CVV2: f.Get("cvv2"),
 			},
 			RiskItem: f.Get("risk_item"), NoOrder: f.Get("no_order"), DtOrder: f.Get("dt_order"), NotifyURL: f.Get("notify_url"),
+			Addr: r.Addr,
 		})
 		if err != nil {
 			return nil, err
@@ -235,7 +236,7 @@ func (api *bindAPI) cardBin(ctx context.Context, r *Request) (*Answer, error) {
 	if err := protocol.ValidateCardNo("card_no", f.Get("card_no")); err != nil {
 		return nil, err
 	}
-	info, err := api.b.CardBin(f.Get("card_no"))
+	info, err := api.b.CardBin(ctx, r.Merchant.Merchant, r.Addr, f.Get("card_no"))
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func (api *payAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 		InfoOrder: f.Get("info_order"), Amount: amount, MoneyOrder: f.Get("money_order"),
 		NotifyURL: f.Get("notify_url"), ValidOrder: valid, RiskItem: f.Get("risk_item"),
 		PayType: f.Get("pay_type"), Family: family, NoAgree: f.Get("no_agree"), Card: card,
-		SignType: r.SignType, RequestHash: requestHash(f),
+		SignType: r.SignType, RequestHash: requestHash(f), Addr: r.Addr,
 	})
 	if err != nil {
 		return nil, err

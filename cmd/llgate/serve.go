@@ -149,7 +149,7 @@ func upsertMerchantsFile(ctx context.Context, ms *llgate.Merchants, path string)
 }
 
 // housekeeping follows another replica's clock moves and trims the request
-// log, until ctx ends.
+// log and the velocity marks, until ctx ends.
 func housekeeping(ctx context.Context, a *app.App, logger *slog.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -174,6 +174,14 @@ func housekeeping(ctx context.Context, a *app.App, logger *slog.Logger) {
 			})
 			if err != nil && ctx.Err() == nil {
 				logger.Warn("request log prune", "err", err)
+			}
+			// Velocity marks count for an hour; a day keeps them well past it.
+			err = a.Store.Update(ctx, func(tx llgate.Tx) error {
+				_, err := tx.PruneVelocity(ctx, a.Clock.Now().Add(-24*time.Hour))
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				logger.Warn("velocity prune", "err", err)
 			}
 		}
 	}
