@@ -1,0 +1,108 @@
+package llgate_test
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/llgate/llgate"
+	"github.com/llgate/llgate/issuer"
+	"github.com/llgate/llgate/sqlite"
+	"github.com/llgate/llgate/vault"
+)
+
+// TestVelocityOf: a merchant's own cap replaces the default, 0 takes it,
+// and caps off (--limits off) turn velocity off whatever the merchant set.
+// Counters are fingerprints: no address in plaintext.
+func TestVelocityOf(t *testing.T) {
+	v, err := vault.New(sqlite.MustOpenTest(t), vault.GenerateMasterKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := netip.MustParseAddr("192.0.2.7")
+	for _, tc := range []struct {
+		name          string
+		caps          llgate.Caps
+		own           llgate.Velocity
+		addr          netip.Addr
+		phones, cards int
+		counters      int
+	}{
+		{"Defaults", llgate.DefaultCaps(), llgate.Velocity{}, addr, 100, 200, 2},
+		{"Own", llgate.DefaultCaps(), llgate.Velocity{PhonesPerHour: 3, CardsPerHour: 7}, addr, 3, 7, 2},
+		{"OwnPhonesOnly", llgate.DefaultCaps(), llgate.Velocity{PhonesPerHour: 3}, addr, 3, 200, 2},
+		{"NoAddress", llgate.DefaultCaps(), llgate.Velocity{}, netip.Addr{}, 100, 200, 1},
+		{"Off", llgate.Caps{}, llgate.Velocity{PhonesPerHour: 3, CardsPerHour: 7}, addr, 0, 0, 0},
+	} {
+		m := &llgate.Merchant{OidPartner: "201408071000001539", Velocity: tc.own}
+		phones, cards, counters := llgate.VelocityOf(tc.caps, v, m, tc.addr)
+		if phones != tc.phones || cards != tc.cards || len(counters) != tc.counters {
+			t.Errorf("%s: got %d, %d, %d counters; want %d, %d, %d", tc.name, phones, cards, len(counters), tc.phones, tc.cards, tc.counters)
+		}
+		wantCounters := []string{"merchant:" + m.OidPartner, "addr:" + v.Fingerprint("addr", addr.String())}[:tc.counters]
+		if !slices.Equal(counters, wantCounters) {
+			t.Errorf("%s: counters %v, want %v", tc.name, counters, wantCounters)
+		}
+	}
+	// An IPv4 address is one counter however it arrives.
+	_, _, a := llgate.VelocityOf(llgate.DefaultCaps(), v, &llgate.Merchant{}, addr)
+	_, _, b := llgate.VelocityOf(llgate.DefaultCaps(), v, &llgate.Merchant{}, netip.AddrFrom16(addr.As16()))
+	if !slices.Equal(a, b) {
+		t.Errorf("IPv4 and IPv4-mapped IPv6: %v and %v", a, b)
+	}
+}
+
+// countingIssuer is the simulated issuer, counting its holder checks.
+type countingIssuer struct {
+	*issuer.Simulated
+	checks atomic.Int32
+}
+
+func (c *countingIssuer) CheckHolder(ctx context.Context, h llgate.Holder) (llgate.HolderResult, error) {
+	c.checks.Add(1)
+	return c.Simulated.CheckHolder(ctx, h)
+}
+
+// texts is an SMS provider that accepts everything.
+type texts struct{}
+
+func (texts) Send(context.Context, llgate.SMS) error { return nil }
+
+// TestVelocitySparesIssuer: once a counter is at its cap, a new card is
+// refused before the issuer hears of it (a real channel would otherwise
+// see the tester's probes).
+func TestVelocitySparesIssuer(t *testing.T) {
+	store := sqlite.MustOpenTest(t)
+	v, err := vault.New(store, vault.GenerateMasterKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := llgate.ClockFunc(func() time.Time { return time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC) })
+	iss := &countingIssuer{Simulated: &issuer.Simulated{Store: store, Vault: v, Clock: clock, Outcomes: true}}
+	b := &llgate.Binding{Store: store, Vault: v, Clock: clock, Issuer: iss, SMS: texts{}, Mode: llgate.ModeSandbox, Caps: llgate.DefaultCaps()}
+	m := &llgate.Merchant{OidPartner: "201408071000001539", Velocity: llgate.Velocity{CardsPerHour: 1}}
+	apply := func(seed uint64, outcome string) string {
+		cardNo, err := issuer.TestCard("622202", 19, seed, outcome)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.Apply(t.Context(), &llgate.BindApply{
+			Merchant: m, Scope: llgate.Scope(m, ""), UserID: "u", Family: llgate.FamilyDebit,
+			Card: llgate.Holder{CardNo: cardNo, IDType: "0", IDNo: "110105199003071239", AcctName: "张三", Mobile: "13800138000"},
+			Addr: netip.MustParseAddr("192.0.2.7"),
+		})
+		return llgate.ErrorCode(err)
+	}
+	if got := apply(1, "1101"); got != "1101" {
+		t.Fatalf("first card: %s, want 1101", got)
+	}
+	if got := apply(2, "0000"); got != llgate.CodeLimitDay {
+		t.Fatalf("second card: %s, want 1014", got)
+	}
+	if got := iss.checks.Load(); got != 1 {
+		t.Fatalf("holder checks: %d, want 1 (the second card must not reach the issuer)", got)
+	}
+}
