@@ -133,9 +133,6 @@ func (b *Binding) apply(ctx context.Context, a *BindApply, info CardInfo, vel ve
 				live = c.Token
 				return errMoved
 			}
-			if err := vel.check(ctx, tx, now, cardSeen(cardFP), phoneSeen(mobileFP)); err != nil {
-				return err
-			}
 			if err := b.Caps.checkAndCount(ctx, tx, capKeys{a.Merchant.OidPartner, mobileFP, cardFP, b.Vault.Fingerprint("user", a.Scope+"\x00"+a.UserID)}, now); err != nil {
 				return err
 			}
@@ -149,7 +146,11 @@ func (b *Binding) apply(ctx context.Context, a *BindApply, info CardInfo, vel ve
 			if err := write(ctx, c); err != nil {
 				return err
 			}
-			return text.record(ctx, tx)
+			if err := text.record(ctx, tx); err != nil {
+				return err
+			}
+			// Last: the counters' locks are held until the commit.
+			return vel.check(ctx, tx, now, cardSeen(cardFP), phoneSeen(mobileFP))
 		})
 		if errors.Is(err, errMoved) && attempt < 5 {
 			target = live

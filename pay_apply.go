@@ -187,11 +187,14 @@ func (p *Payments) open(ctx context.Context, a *PayApply, card *payCard, vel vel
 		} else if err != nil {
 			return err
 		}
-		counted := []seen{phoneSeen(mobileFP), cardSeen(card.checked)}
-		if c, err = p.issue(ctx, tx, o, mobileFP, code, now, vel, counted); err != nil {
+		if c, err = p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
 			return err
 		}
-		return text.record(ctx, tx)
+		if err := text.record(ctx, tx); err != nil {
+			return err
+		}
+		// Last: the counters' locks are held until the commit.
+		return vel.check(ctx, tx, now, cardSeen(card.checked), phoneSeen(mobileFP))
 	})
 	if err != nil {
 		return nil, err
@@ -203,13 +206,8 @@ func (p *Payments) open(ctx context.Context, a *PayApply, card *payCard, vel vel
 	return o, nil
 }
 
-// issue creates the order's challenge under o.Token, within the caps and
-// the velocity caps (what counts: the phone; the card too when new card
-// elements came with the apply).
-func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time, vel velocity, counted []seen) (*Challenge, error) {
-	if err := vel.check(ctx, tx, now, counted...); err != nil {
-		return nil, err
-	}
+// issue creates the order's challenge under o.Token, within the caps.
+func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) (*Challenge, error) {
 	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
 	if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
 		return nil, err
@@ -281,8 +279,11 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 			return err
 		}
 		out = cur
-		_, err = p.issue(ctx, tx, cur, mobileFP, code, now, vel, []seen{phoneSeen(mobileFP)})
-		return err
+		if _, err = p.issue(ctx, tx, cur, mobileFP, code, now); err != nil {
+			return err
+		}
+		// The new token's text goes to the card's phone: it counts.
+		return vel.check(ctx, tx, now, phoneSeen(mobileFP))
 	})
 	if err != nil {
 		return nil, err

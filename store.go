@@ -108,19 +108,25 @@ type Tx interface {
 	InsertSMSSend(ctx context.Context, s *SMSSend) error
 	CountSMSSends(ctx context.Context, kind, key string, since time.Time) (int, error) // At >= since
 
-	// Velocity marks, for the velocity caps. VelocityCount counts the
-	// distinct fingerprints of kind the counter marked at or after since
-	// (for any merchant) and says whether fp is one of them; it takes no
-	// lock. MarkVelocity inserts the mark or, when the counter, kind,
-	// fingerprint and merchant have one, moves it to the later time.
-	// LockVelocity serializes the callers that lock any of the same
-	// counters until the transaction ends (their rows are created on first
-	// use); lock counters in one order everywhere. PruneVelocity deletes
-	// the marks older than before, and the lock rows of counters with no
-	// mark left that no transaction holds.
-	VelocityCount(ctx context.Context, counter, kind, fp string, since time.Time) (n int, seen bool, err error)
-	MarkVelocity(ctx context.Context, m *VelocityMark) error
-	LockVelocity(ctx context.Context, counters ...string) error
+	// Velocity counters, for the velocity caps: per counter and kind, at
+	// most one mark per fingerprint, holding the latest time it was seen,
+	// and their number (kept, not counted: a check costs the same whatever
+	// the cap). TouchVelocity moves the counter's mark of m.FP to m.At (and
+	// m.OidPartner) if it is at or after since, and reports whether it was;
+	// it changes no number and needs no lock. VelocitySeen reports the same
+	// without writing. LockVelocity locks one counter and kind until the
+	// transaction ends (lock several in one order everywhere).
+	// CountVelocity returns how many marks the counter holds at or after
+	// since; inside Update it first deletes the older ones. AddVelocity
+	// inserts a mark the counter does not hold (ErrConflict if it does) and
+	// counts it. PruneVelocity deletes the counters whose every mark is
+	// older than before (on PostgreSQL passing over locked ones) and
+	// returns how many marks went.
+	TouchVelocity(ctx context.Context, m *VelocityMark, since time.Time) (bool, error)
+	VelocitySeen(ctx context.Context, counter, kind, fp string, since time.Time) (bool, error)
+	LockVelocity(ctx context.Context, counter, kind string) error
+	CountVelocity(ctx context.Context, counter, kind string, since time.Time) (int, error)
+	AddVelocity(ctx context.Context, m *VelocityMark) error
 	PruneVelocity(ctx context.Context, before time.Time) (int64, error)
 
 	// Orders. NoOrder is unique per merchant: InsertOrder returns

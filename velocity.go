@@ -1,10 +1,12 @@
 package llgate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -33,9 +35,8 @@ const (
 // VelocityMark records that a counter saw a phone or a card. Counter is a
 // merchant's counter or a client address's; FP is the keyed fingerprint of
 // the phone or card (never the number); OidPartner is the merchant whose
-// request made the mark (a reset of the merchant deletes it). The store
-// keeps one mark per counter, kind, fingerprint and merchant, with the
-// latest At.
+// request marked it last (a reset of the merchant deletes it). The store
+// keeps one mark per counter, kind and fingerprint, with the latest At.
 type VelocityMark struct {
 	OidPartner string
 	Counter    string
@@ -133,45 +134,58 @@ func (v velocity) over(kind, counter string, n int) error {
 // check refuses a request that would take one of its counters over a cap
 // (9704 phones, 1014 cards) and otherwise marks what it saw, in the
 // caller's transaction. A phone or card a counter saw within the hour
-// passes and is marked again: a customer retrying is never refused. A new
-// one is counted under the counters' locks, taken after every other lock
-// of the use case, so two requests cannot both take the last place.
+// passes and its mark moves to now: a customer retrying is never refused.
+// A new one is counted under the lock of its counter and kind, taken after
+// every other lock of the use case (callers check last) and in one order
+// everywhere, so two requests cannot both take the last place.
 func (v velocity) check(ctx context.Context, tx Tx, now time.Time, items ...seen) error {
 	items = v.capped(items)
 	if len(items) == 0 {
 		return nil
 	}
 	since := now.Add(-VelocityWindow)
-	locked := false
+	var fresh []*VelocityMark
 	for _, it := range items {
 		for _, c := range v.counters {
-			n, known, err := tx.VelocityCount(ctx, c, it.kind, it.fp, since)
+			m := &VelocityMark{OidPartner: v.oid, Counter: c, Kind: it.kind, FP: it.fp, At: now}
+			known, err := tx.TouchVelocity(ctx, m, since)
 			if err != nil {
 				return err
 			}
-			if !known && !locked {
-				// What was known stays known; what was not is counted
-				// again once nobody else can add to the counters.
-				if err := tx.LockVelocity(ctx, v.counters...); err != nil {
-					return err
-				}
-				locked = true
-				if n, known, err = tx.VelocityCount(ctx, c, it.kind, it.fp, since); err != nil {
-					return err
-				}
-			}
 			if !known {
-				if err := v.over(it.kind, c, n); err != nil {
-					return err
-				}
+				fresh = append(fresh, m)
 			}
 		}
 	}
-	for _, it := range items {
-		for _, c := range v.counters {
-			if err := tx.MarkVelocity(ctx, &VelocityMark{OidPartner: v.oid, Counter: c, Kind: it.kind, FP: it.fp, At: now}); err != nil {
-				return err
-			}
+	if len(fresh) == 0 {
+		return nil
+	}
+	locks := slices.SortedFunc(slices.Values(fresh), func(a, b *VelocityMark) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Counter, b.Counter))
+	})
+	for _, m := range locks {
+		if err := tx.LockVelocity(ctx, m.Counter, m.Kind); err != nil {
+			return err
+		}
+	}
+	for _, m := range fresh {
+		// Another request may have marked it while this one waited.
+		known, err := tx.TouchVelocity(ctx, m, since)
+		if err != nil {
+			return err
+		}
+		if known {
+			continue
+		}
+		n, err := tx.CountVelocity(ctx, m.Counter, m.Kind, since)
+		if err != nil {
+			return err
+		}
+		if err := v.over(m.Kind, m.Counter, n); err != nil {
+			return err
+		}
+		if err := tx.AddVelocity(ctx, m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -190,14 +204,19 @@ func (v velocity) precheck(ctx context.Context, s Store, now time.Time, items ..
 	return s.View(ctx, func(tx Tx) error {
 		for _, it := range items {
 			for _, c := range v.counters {
-				n, known, err := tx.VelocityCount(ctx, c, it.kind, it.fp, since)
+				known, err := tx.VelocitySeen(ctx, c, it.kind, it.fp, since)
 				if err != nil {
 					return err
 				}
-				if !known {
-					if err := v.over(it.kind, c, n); err != nil {
-						return err
-					}
+				if known {
+					continue
+				}
+				n, err := tx.CountVelocity(ctx, c, it.kind, since)
+				if err != nil {
+					return err
+				}
+				if err := v.over(it.kind, c, n); err != nil {
+					return err
 				}
 			}
 		}

@@ -181,6 +181,7 @@ func TestVelocityAddresses(t *testing.T) {
 // Requests racing for the last places of a cap: exactly the cap's worth
 // pass. A card the issuer refuses is counted under the lock too: of cards
 // that all pass the issuer's pre-check, the ones past the cap answer 1014.
+// Requests racing with the same new card count it once.
 func TestVelocityConcurrency(t *testing.T) {
 	engines(t, func(t *testing.T, open func(testing.TB) llgate.Store) {
 		e := newEnv(t, open(t))
@@ -204,6 +205,17 @@ func TestVelocityConcurrency(t *testing.T) {
 		if n["1101"] != 1 || n["1014"] != 9 {
 			t.Errorf("10 refused cards against one place left: %v, want one 1101 and nine 1014", n)
 		}
+
+		// One new card in ten requests at once is one card: each of them
+		// finds the others' mark once it holds the lock.
+		same := from(e.velocityMerchant(oidC, 0, 3), "127.0.0.4")
+		n = tally(10, func() string { return cardBinCode(t, same, card(t, 5090, "0000")) })
+		if n["0000"] != 10 {
+			t.Errorf("one new card, 10 requests at once: %v, want ten 0000", n)
+		}
+		want(t, "card 2", cardBinCode(t, same, card(t, 5091, "0000")), "0000")
+		want(t, "card 3", cardBinCode(t, same, card(t, 5092, "0000")), "0000")
+		want(t, "card 4", cardBinCode(t, same, card(t, 5093, "0000")), "1014")
 	})
 }
 
@@ -220,7 +232,7 @@ func TestVelocityOff(t *testing.T) {
 		// The merchant's counter ("merchant:" + oid) holds no mark.
 		err := e.app.Store.View(context.Background(), func(tx llgate.Tx) error {
 			for _, kind := range []string{llgate.VelocityPhone, llgate.VelocityCard} {
-				n, _, err := tx.VelocityCount(context.Background(), "merchant:"+oidA, kind, "", time.Time{})
+				n, err := tx.CountVelocity(context.Background(), "merchant:"+oidA, kind, time.Time{})
 				if err != nil {
 					return err
 				}

@@ -10,11 +10,10 @@ import (
 	"github.com/llgate/llgate"
 )
 
-// The lock rows of LockVelocity cannot be seen through llgate.Tx, so this
-// reads the table: PruneVelocity drops those of counters without marks,
-// and passes over a row another transaction holds instead of waiting for
-// it.
-func TestPruneVelocityLocks(t *testing.T) {
+// The count rows cannot be seen through llgate.Tx, so this reads the
+// table: PruneVelocity drops those of idle counters, and passes over one
+// another transaction holds instead of waiting for it.
+func TestPruneVelocityCounts(t *testing.T) {
 	url := testURL(t)
 	ctx := t.Context()
 	s, err := Open(ctx, url)
@@ -28,9 +27,9 @@ func TestPruneVelocityLocks(t *testing.T) {
 	}
 	defer raw.Close()
 	now := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
-	locks := func() []string {
+	counts := func() []string {
 		t.Helper()
-		rows, err := raw.QueryContext(ctx, `SELECT counter FROM velocity_locks ORDER BY counter`)
+		rows, err := raw.QueryContext(ctx, `SELECT counter FROM velocity_counts ORDER BY counter`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,10 +52,12 @@ func TestPruneVelocityLocks(t *testing.T) {
 	}
 
 	err = s.Update(ctx, func(tx llgate.Tx) error {
-		if err := tx.LockVelocity(ctx, "a", "b", "c", "held"); err != nil {
-			return err
+		for _, c := range []string{"a", "b", "held"} {
+			if err := tx.LockVelocity(ctx, c, llgate.VelocityCard); err != nil {
+				return err
+			}
 		}
-		return tx.MarkVelocity(ctx, &llgate.VelocityMark{
+		return tx.AddVelocity(ctx, &llgate.VelocityMark{
 			OidPartner: "201408071000001539", Counter: "a", Kind: llgate.VelocityCard, FP: "fp", At: now,
 		})
 	})
@@ -68,7 +69,7 @@ func TestPruneVelocityLocks(t *testing.T) {
 	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
 		done <- s.Update(ctx, func(tx llgate.Tx) error {
-			if err := tx.LockVelocity(ctx, "held"); err != nil {
+			if err := tx.LockVelocity(ctx, "held", llgate.VelocityCard); err != nil {
 				return err
 			}
 			close(holding)
@@ -82,18 +83,18 @@ func TestPruneVelocityLocks(t *testing.T) {
 	cancel()
 	close(release)
 	if err != nil {
-		t.Fatalf("prune while a lock row is held: %v (it waited instead of skipping it)", err)
+		t.Fatalf("prune while a count row is held: %v (it waited instead of passing over it)", err)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("holder: %v", err)
 	}
-	if got, want := locks(), []string{"a", "held"}; !slices.Equal(got, want) {
+	if got, want := counts(), []string{"a", "held"}; !slices.Equal(got, want) {
 		t.Fatalf("after a prune with held locked: got %v, want %v", got, want)
 	}
 	if err := prune(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := locks(), []string{"a"}; !slices.Equal(got, want) {
+	if got, want := counts(), []string{"a"}; !slices.Equal(got, want) {
 		t.Fatalf("after a second prune: got %v, want %v", got, want)
 	}
 }

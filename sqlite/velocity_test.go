@@ -8,9 +8,9 @@ import (
 	"github.com/llgate/llgate"
 )
 
-// The lock rows of LockVelocity cannot be seen through llgate.Tx, so this
-// reads the table: PruneVelocity drops those of counters without marks.
-func TestPruneVelocityLocks(t *testing.T) {
+// The count rows cannot be seen through llgate.Tx, so this reads the
+// table: PruneVelocity drops those of idle counters.
+func TestPruneVelocityCounts(t *testing.T) {
 	s := MustOpenTest(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
@@ -20,9 +20,9 @@ func TestPruneVelocityLocks(t *testing.T) {
 			t.Fatalf("Update: %v", err)
 		}
 	}
-	locks := func() []string {
+	counts := func() []string {
 		t.Helper()
-		rows, err := s.read.QueryContext(ctx, `SELECT counter FROM velocity_locks ORDER BY counter`)
+		rows, err := s.read.QueryContext(ctx, `SELECT counter FROM velocity_counts ORDER BY counter`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,27 +38,29 @@ func TestPruneVelocityLocks(t *testing.T) {
 		return out
 	}
 	update(func(tx llgate.Tx) error {
-		if err := tx.LockVelocity(ctx, "a", "b", "c", "a"); err != nil {
-			return err
+		for _, c := range []string{"a", "b", "c"} {
+			if err := tx.LockVelocity(ctx, c, llgate.VelocityCard); err != nil {
+				return err
+			}
 		}
 		for _, m := range []*llgate.VelocityMark{
 			{OidPartner: "201408071000001539", Counter: "a", Kind: llgate.VelocityCard, FP: "fp", At: now},
 			{OidPartner: "201408071000001539", Counter: "b", Kind: llgate.VelocityCard, FP: "fp", At: now.Add(-2 * time.Hour)},
 		} {
-			if err := tx.MarkVelocity(ctx, m); err != nil {
+			if err := tx.AddVelocity(ctx, m); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if got, want := locks(), []string{"a", "b", "c"}; !slices.Equal(got, want) {
+	if got, want := counts(), []string{"a", "b", "c"}; !slices.Equal(got, want) {
 		t.Fatalf("after LockVelocity: got %v, want %v", got, want)
 	}
 	update(func(tx llgate.Tx) error {
 		_, err := tx.PruneVelocity(ctx, now.Add(-time.Hour))
 		return err
 	})
-	if got, want := locks(), []string{"a"}; !slices.Equal(got, want) {
-		t.Fatalf("after PruneVelocity: got %v, want %v (b lost its only mark, c had none)", got, want)
+	if got, want := counts(), []string{"a"}; !slices.Equal(got, want) {
+		t.Fatalf("after PruneVelocity: got %v, want %v (b's only mark is old, c has none)", got, want)
 	}
 }

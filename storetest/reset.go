@@ -53,14 +53,12 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 			return err
 		}
 		// A mark in the merchant's counter and one in an address counter
-		// both merchants use: each merchant's reset takes only its own.
+		// both merchants use: each merchant's reset takes only its own, and
+		// the counts follow.
 		for _, counter := range []string{"merchant:" + oid, "addr:shared"} {
-			if err := tx.MarkVelocity(ctx, &llgate.VelocityMark{OidPartner: oid, Counter: counter, Kind: llgate.VelocityCard, FP: "card-" + oid, At: at(0)}); err != nil {
+			if err := tx.AddVelocity(ctx, &llgate.VelocityMark{OidPartner: oid, Counter: counter, Kind: llgate.VelocityCard, FP: "card-" + oid, At: at(0)}); err != nil {
 				return err
 			}
-		}
-		if err := tx.LockVelocity(ctx, "merchant:"+oid, "addr:shared"); err != nil {
-			return err
 		}
 		if err := tx.InsertOrder(ctx, newOrder("pay-"+oid, oid, "order-"+oid)); err != nil {
 			return err
@@ -158,11 +156,11 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 			return err
 		}
 		c.Refunds = len(rfs)
-		if c.VelocityMarks, _, err = tx.VelocityCount(ctx, "merchant:"+oid, llgate.VelocityCard, "", at(-time.Hour)); err != nil {
+		if c.VelocityMarks, err = tx.CountVelocity(ctx, "merchant:"+oid, llgate.VelocityCard, at(-time.Hour)); err != nil {
 			return err
 		}
 		var seen bool
-		if _, seen, err = tx.VelocityCount(ctx, "addr:shared", llgate.VelocityCard, "card-"+oid, at(-time.Hour)); err != nil {
+		if seen, err = tx.VelocitySeen(ctx, "addr:shared", llgate.VelocityCard, "card-"+oid, at(-time.Hour)); err != nil {
 			return err
 		}
 		if seen {
@@ -224,6 +222,14 @@ func testReset(t *testing.T, open Opener) {
 		}
 		if got := countMerchant(t, s, oidB); got != full {
 			t.Errorf("oidB: got %+v, want %+v", got, full)
+		}
+		var shared int
+		view(t, s, func(tx llgate.Tx) (err error) {
+			shared, err = tx.CountVelocity(t.Context(), "addr:shared", llgate.VelocityCard, at(-time.Hour))
+			return err
+		})
+		if shared != 1 {
+			t.Errorf("the shared address counter: got %d marks, want 1 (oidB's)", shared)
 		}
 		checkKept(t, s)
 	})

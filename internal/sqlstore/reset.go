@@ -27,16 +27,17 @@ var merchantTables = []string{
 }
 
 // globalTables hold rows of no merchant; only Reset("") empties them.
-// velocity_locks holds a lock row per velocity counter, some of them a
-// client address's, and carries nothing (PruneVelocity drops unused ones).
+// velocity_counts belong to counters, some of them a client address's
+// that several merchants share.
 var globalTables = []string{
 	"cardholders",
-	"velocity_locks",
+	"velocity_counts",
 }
 
 // Reset deletes one merchant's data but keeps the merchant; with oidPartner
 // "" it deletes every merchant and all their data, and the global tables
-// (the cardholder registry). Settings and data keys stay.
+// (the cardholder registry, the velocity counts). Settings and data keys
+// stay. A merchant's velocity marks are those its requests made last.
 func (t *Tx) Reset(ctx context.Context, oidPartner string) error {
 	for _, table := range merchantTables {
 		var err error
@@ -49,11 +50,16 @@ func (t *Tx) Reset(ctx context.Context, oidPartner string) error {
 			return fmt.Errorf("reset %s: %w", table, err)
 		}
 	}
-	if oidPartner == "" {
-		for _, table := range slices.Concat(globalTables, []string{"merchants"}) {
-			if _, err := t.exec(ctx, `DELETE FROM `+table); err != nil {
-				return fmt.Errorf("reset %s: %w", table, err)
-			}
+	if oidPartner != "" {
+		// The merchant's marks are gone from counters it may share.
+		if err := t.recountVelocity(ctx); err != nil {
+			return fmt.Errorf("reset velocity_counts: %w", err)
+		}
+		return nil
+	}
+	for _, table := range slices.Concat(globalTables, []string{"merchants"}) {
+		if _, err := t.exec(ctx, `DELETE FROM `+table); err != nil {
+			return fmt.Errorf("reset %s: %w", table, err)
 		}
 	}
 	return nil
