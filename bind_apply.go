@@ -64,7 +64,7 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	vel := b.Caps.velocity(b.Vault, a.Merchant, a.Addr)
 	cardFP := b.Vault.Fingerprint("card", a.Card.CardNo)
 	mobileFP := b.Vault.Fingerprint("mobile", a.Card.Mobile)
-	if err := vel.precheck(ctx, b.Store, now, cardSeen(cardFP), phoneSeen(mobileFP)); err != nil {
+	if err := vel.precheck(ctx, b.Store, b.Issuer, now, cardSeen(cardFP), phoneSeen(mobileFP)); err != nil {
 		return "", err
 	}
 	token, err = b.apply(ctx, a, info, vel, cardFP, mobileFP, now)

@@ -117,7 +117,7 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 		}
 	}
 	cardFP := p.Vault.Fingerprint("card", h.CardNo)
-	if err := vel.precheck(ctx, p.Store, now, cardSeen(cardFP), phoneSeen(p.Vault.Fingerprint("mobile", h.Mobile))); err != nil {
+	if err := vel.precheck(ctx, p.Store, p.Issuer, now, cardSeen(cardFP), phoneSeen(p.Vault.Fingerprint("mobile", h.Mobile))); err != nil {
 		return nil, err
 	}
 	res, err := p.Issuer.CheckHolder(ctx, h)
@@ -138,15 +138,15 @@ func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Ord
 	if err != nil {
 		return nil, err
 	}
-	o, err := p.open(ctx, a, card, vel, now)
+	o, err := p.place(ctx, a, card, vel, now)
 	if err != nil {
 		return nil, vel.refused(ctx, p.Store, now, card.checked, err)
 	}
 	return o, nil
 }
 
-// open writes the order and its challenge, then texts the code.
-func (p *Payments) open(ctx context.Context, a *PayApply, card *payCard, vel velocity, now time.Time) (*Order, error) {
+// place writes the order and its challenge, then texts the code.
+func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel velocity, now time.Time) (*Order, error) {
 	m := a.Merchant
 	secret := OrderSecret{InfoOrder: a.InfoOrder, NameGoods: a.NameGoods, RiskItem: a.RiskItem}
 	if a.NoAgree == "" {

@@ -109,24 +109,26 @@ type Tx interface {
 	CountSMSSends(ctx context.Context, kind, key string, since time.Time) (int, error) // At >= since
 
 	// Velocity counters, for the velocity caps: per counter and kind, at
-	// most one mark per fingerprint, holding the latest time it was seen,
-	// and their number (kept, not counted: a check costs the same whatever
-	// the cap). TouchVelocity moves the counter's mark of m.FP to m.At (and
-	// m.OidPartner) if it is at or after since, and reports whether it was;
-	// it changes no number and needs no lock. VelocitySeen reports the same
-	// without writing. LockVelocity locks one counter and kind until the
-	// transaction ends (lock several in one order everywhere).
-	// CountVelocity returns how many marks the counter holds at or after
-	// since; inside Update it first deletes the older ones. AddVelocity
-	// inserts a mark the counter does not hold (ErrConflict if it does) and
-	// counts it. PruneVelocity deletes the counters whose every mark is
-	// older than before (on PostgreSQL passing over locked ones) and
-	// returns how many marks went.
-	TouchVelocity(ctx context.Context, m *VelocityMark, since time.Time) (bool, error)
-	VelocitySeen(ctx context.Context, counter, kind, fp string, since time.Time) (bool, error)
-	LockVelocity(ctx context.Context, counter, kind string) error
-	CountVelocity(ctx context.Context, counter, kind string, since time.Time) (int, error)
-	AddVelocity(ctx context.Context, m *VelocityMark) error
+	// most one mark per fingerprint, holding the latest time it was seen
+	// and the merchant that marked it last, and their number (kept, not
+	// counted: a check costs the same whatever the cap). Each method takes
+	// all the marks or keys of a request at once and answers one value per
+	// mark or key, in order. TouchVelocity moves each mark the counter
+	// holds at or after since to at (and oid) and reports which it found;
+	// it changes no number and needs no lock. VelocitySeen reports the
+	// same without writing. LockVelocity deletes the keys' marks older than
+	// since, locks the keys until the transaction ends, in the order given
+	// (one order everywhere), and returns how many marks each holds.
+	// CountVelocity returns the same without writing or locking.
+	// AddVelocity inserts the marks the counters do not hold, counts them,
+	// and reports which it inserted. PruneVelocity deletes the counters
+	// whose every mark is older than before (on PostgreSQL passing over
+	// locked ones) and returns how many marks went.
+	TouchVelocity(ctx context.Context, oid string, at, since time.Time, marks ...VelocityMark) ([]bool, error)
+	VelocitySeen(ctx context.Context, since time.Time, marks ...VelocityMark) ([]bool, error)
+	LockVelocity(ctx context.Context, since time.Time, keys ...VelocityKey) ([]int, error)
+	CountVelocity(ctx context.Context, since time.Time, keys ...VelocityKey) ([]int, error)
+	AddVelocity(ctx context.Context, oid string, at time.Time, marks ...VelocityMark) ([]bool, error)
 	PruneVelocity(ctx context.Context, before time.Time) (int64, error)
 
 	// Orders. NoOrder is unique per merchant: InsertOrder returns

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -32,17 +33,18 @@ const (
 	VelocityCard  = "card"  // a card number seen: 1014 over the cap
 )
 
-// VelocityMark records that a counter saw a phone or a card. Counter is a
-// merchant's counter or a client address's; FP is the keyed fingerprint of
-// the phone or card (never the number); OidPartner is the merchant whose
-// request marked it last (a reset of the merchant deletes it). The store
-// keeps one mark per counter, kind and fingerprint, with the latest At.
+// VelocityKey names a counter's phones or cards. A counter is a
+// merchant's or a client address's.
+type VelocityKey struct {
+	Counter string
+	Kind    string // VelocityPhone or VelocityCard
+}
+
+// VelocityMark is a phone or card a counter saw, by its keyed fingerprint
+// (never the number).
 type VelocityMark struct {
-	OidPartner string
-	Counter    string
-	Kind       string
-	FP         string
-	At         time.Time
+	VelocityKey
+	FP string
 }
 
 // The two sentinels tell a velocity refusal from any other error with the
@@ -131,93 +133,134 @@ func (v velocity) over(kind, counter string, n int) error {
 		Detail: fmt.Sprintf("velocity: %d distinct phones texted per hour for %s", max, who)}
 }
 
+// marks are the marks of items in each of the request's counters, in
+// order: the first refusal names the first item and the merchant first.
+func (v velocity) marks(items []seen) []VelocityMark {
+	var out []VelocityMark
+	for _, it := range items {
+		for _, c := range v.counters {
+			out = append(out, VelocityMark{VelocityKey{c, it.kind}, it.fp})
+		}
+	}
+	return out
+}
+
+// unseen returns the marks whose found is false.
+func unseen(marks []VelocityMark, found []bool) []VelocityMark {
+	var out []VelocityMark
+	for i, m := range marks {
+		if !found[i] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func keysOf(marks []VelocityMark) []VelocityKey {
+	keys := make([]VelocityKey, len(marks))
+	for i, m := range marks {
+		keys[i] = m.VelocityKey
+	}
+	return keys
+}
+
 // check refuses a request that would take one of its counters over a cap
 // (9704 phones, 1014 cards) and otherwise marks what it saw, in the
 // caller's transaction. A phone or card a counter saw within the hour
 // passes and its mark moves to now: a customer retrying is never refused.
-// A new one is counted under the lock of its counter and kind, taken after
+// New ones are counted under the locks of their counters, taken after
 // every other lock of the use case (callers check last) and in one order
-// everywhere, so two requests cannot both take the last place.
+// everywhere, so two requests cannot both take the last place. Items have
+// distinct kinds, so each counter and kind appears once.
 func (v velocity) check(ctx context.Context, tx Tx, now time.Time, items ...seen) error {
 	items = v.capped(items)
 	if len(items) == 0 {
 		return nil
 	}
 	since := now.Add(-VelocityWindow)
-	var fresh []*VelocityMark
-	for _, it := range items {
-		for _, c := range v.counters {
-			m := &VelocityMark{OidPartner: v.oid, Counter: c, Kind: it.kind, FP: it.fp, At: now}
-			known, err := tx.TouchVelocity(ctx, m, since)
-			if err != nil {
-				return err
-			}
-			if !known {
-				fresh = append(fresh, m)
-			}
-		}
+	marks := v.marks(items)
+	found, err := tx.TouchVelocity(ctx, v.oid, now, since, marks...)
+	if err != nil {
+		return err
 	}
+	fresh := unseen(marks, found)
 	if len(fresh) == 0 {
 		return nil
 	}
-	locks := slices.SortedFunc(slices.Values(fresh), func(a, b *VelocityMark) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Counter, b.Counter))
-	})
-	for _, m := range locks {
-		if err := tx.LockVelocity(ctx, m.Counter, m.Kind); err != nil {
-			return err
+	fresh = slices.SortedFunc(slices.Values(fresh), compareMarks)
+	counts, err := tx.LockVelocity(ctx, since, keysOf(fresh)...)
+	if err != nil {
+		return err
+	}
+	for i, m := range fresh {
+		if err := v.over(m.Kind, m.Counter, counts[i]); err != nil {
+			// Unless another request marked it while this one waited.
+			again, terr := tx.TouchVelocity(ctx, v.oid, now, since, m)
+			if terr != nil {
+				return terr
+			}
+			if !again[0] {
+				return err
+			}
 		}
 	}
-	for _, m := range fresh {
-		// Another request may have marked it while this one waited.
-		known, err := tx.TouchVelocity(ctx, m, since)
-		if err != nil {
-			return err
-		}
-		if known {
-			continue
-		}
-		n, err := tx.CountVelocity(ctx, m.Counter, m.Kind, since)
-		if err != nil {
-			return err
-		}
-		if err := v.over(m.Kind, m.Counter, n); err != nil {
-			return err
-		}
-		if err := tx.AddVelocity(ctx, m); err != nil {
-			return err
-		}
+	// A mark another request added meanwhile is not added (nor counted)
+	// again.
+	_, err = tx.AddVelocity(ctx, v.oid, now, fresh...)
+	return err
+}
+
+// compareMarks is the one order velocity locks are taken in; a refusal
+// names cards before phones, the merchant before the address.
+func compareMarks(a, b VelocityMark) int {
+	return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(rank(a.Counter), rank(b.Counter)), cmp.Compare(a.Counter, b.Counter))
+}
+
+func rank(counter string) int {
+	if strings.HasPrefix(counter, "merchant:") {
+		return 0
 	}
-	return nil
+	return 1
 }
 
 // precheck refuses, before the issuer is asked, a phone or card that is new
 // to a counter already at its cap. It reads without locks and marks
-// nothing (check decides): it spares the issuer probes that would be
-// refused anyway.
-func (v velocity) precheck(ctx context.Context, s Store, now time.Time, items ...seen) error {
+// nothing (check decides): it spares a real issuer probes that would be
+// refused anyway. The simulated issuer answers from this process (its
+// charges are local, and so are its holder checks), and refused hides its
+// answers past the cap, so with it there is nothing to spare and no read.
+// It reads whether they are new only when a counter is at its cap.
+func (v velocity) precheck(ctx context.Context, s Store, iss Issuer, now time.Time, items ...seen) error {
+	if l, ok := iss.(LocalCharger); ok && l.ChargeIsLocal() {
+		return nil
+	}
 	items = v.capped(items)
 	if len(items) == 0 {
 		return nil
 	}
 	since := now.Add(-VelocityWindow)
+	marks := v.marks(items)
 	return s.View(ctx, func(tx Tx) error {
-		for _, it := range items {
-			for _, c := range v.counters {
-				known, err := tx.VelocitySeen(ctx, c, it.kind, it.fp, since)
-				if err != nil {
-					return err
-				}
-				if known {
-					continue
-				}
-				n, err := tx.CountVelocity(ctx, c, it.kind, since)
-				if err != nil {
-					return err
-				}
-				if err := v.over(it.kind, c, n); err != nil {
-					return err
-				}
+		counts, err := tx.CountVelocity(ctx, since, keysOf(marks)...)
+		if err != nil {
+			return err
+		}
+		var full []VelocityMark
+		for i, m := range marks {
+			if counts[i] >= v.capOf(m.Kind) {
+				full = append(full, m)
+			}
+		}
+		if len(full) == 0 {
+			return nil
+		}
+		found, err := tx.VelocitySeen(ctx, since, full...)
+		if err != nil {
+			return err
+		}
+		for i, m := range full {
+			if !found[i] {
+				return v.over(m.Kind, m.Counter, v.capOf(m.Kind))
 			}
 		}
 		return nil

@@ -2,7 +2,9 @@ package llgate_test
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/issuer"
+	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
@@ -61,6 +64,10 @@ type countingIssuer struct {
 	checks atomic.Int32
 }
 
+// ChargeIsLocal is false: it stands for a real channel, which the velocity
+// caps spare the probes they would refuse.
+func (c *countingIssuer) ChargeIsLocal() bool { return false }
+
 func (c *countingIssuer) CheckHolder(ctx context.Context, h llgate.Holder) (llgate.HolderResult, error) {
 	c.checks.Add(1)
 	return c.Simulated.CheckHolder(ctx, h)
@@ -105,4 +112,79 @@ func TestVelocitySparesIssuer(t *testing.T) {
 	if got := iss.checks.Load(); got != 1 {
 		t.Fatalf("holder checks: %d, want 1 (the second card must not reach the issuer)", got)
 	}
+}
+
+// BenchmarkVelocity measures what the velocity caps add to a card-BIN query
+// and a bind apply (durable commits), each with a new card and phone, one
+// at a time: "off" is --limits off, "caps" the SMS caps alone, "on" the SMS
+// caps and the velocity caps, with caps no run reaches. PostgreSQL runs
+// when LLGATE_TEST_POSTGRES is set.
+func BenchmarkVelocity(b *testing.B) {
+	stores := map[string]func(testing.TB) llgate.Store{"sqlite": func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) }}
+	if os.Getenv(postgres.TestEnv) != "" {
+		stores["postgres"] = func(tb testing.TB) llgate.Store { return postgres.MustOpenTest(tb) }
+	}
+	for engine, open := range stores {
+		for _, limits := range []string{"off", "caps", "on"} {
+			b.Run(engine+"/CardBin/"+limits, func(b *testing.B) {
+				bind, m := benchBinding(b, open(b), limits)
+				cards := benchCards(b, b.N)
+				b.ResetTimer()
+				for i := range b.N {
+					if _, err := bind.CardBin(b.Context(), m, netip.MustParseAddr("192.0.2.7"), cards[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(engine+"/BindApply/"+limits, func(b *testing.B) {
+				bind, m := benchBinding(b, open(b), limits)
+				cards := benchCards(b, b.N)
+				b.ResetTimer()
+				for i := range b.N {
+					_, err := bind.Apply(b.Context(), &llgate.BindApply{
+						Merchant: m, Scope: llgate.Scope(m, ""), UserID: fmt.Sprintf("u%d", i), Family: llgate.FamilyDebit,
+						Card: llgate.Holder{CardNo: cards[i], IDType: "0", IDNo: "110105199003071239", AcctName: "张三",
+							Mobile: fmt.Sprintf("139%08d", i)},
+						Addr: netip.MustParseAddr("192.0.2.7"),
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func benchBinding(b *testing.B, store llgate.Store, limits string) (*llgate.Binding, *llgate.Merchant) {
+	v, err := vault.New(store, vault.GenerateMasterKey())
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := llgate.ClockFunc(func() time.Time { return time.Now().UTC() })
+	bind := &llgate.Binding{
+		Store: store, Vault: v, Clock: clock, SMS: texts{}, Mode: llgate.ModeSandbox,
+		Issuer: &issuer.Simulated{Store: store, Vault: v, Clock: clock, Outcomes: true},
+	}
+	if limits != "off" {
+		bind.Caps = llgate.DefaultCaps()
+		bind.Caps.MobilePer10Min, bind.Caps.MobilePerDay, bind.Caps.CardPerDay, bind.Caps.UserPerDay = 1e9, 1e9, 1e9, 1e9
+	}
+	if limits == "caps" {
+		bind.Caps.PhonesPerHour, bind.Caps.CardsPerHour = 0, 0
+	}
+	m := &llgate.Merchant{OidPartner: "201408071000001539", Velocity: llgate.Velocity{PhonesPerHour: llgate.MaxVelocity, CardsPerHour: llgate.MaxVelocity}}
+	return bind, m
+}
+
+func benchCards(b *testing.B, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		c, err := issuer.TestCard("622202", 19, uint64(i+1), "0000")
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[i] = c
+	}
+	return out
 }

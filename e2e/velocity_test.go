@@ -93,34 +93,48 @@ func TestVelocityPhones(t *testing.T) {
 		want(t, "pay apply with card elements, new phone", payCardCode(t, c, "vp6", phoneN(6), card(t, 5006, "0000")), "9704")
 		want(t, "pay apply with card elements, known phone", payCardCode(t, c, "vp6", phoneN(3), card(t, 5006, "0000")), "8888")
 
-		e.advance(61 * time.Minute)
+		// A phone texted again stays in the window from then: at 61
+		// minutes phones 2 and 3 have left it, phone 1 has not.
+		e.advance(50 * time.Minute)
+		want(t, "phone 1 again at 50 minutes, counter full", bindCode(t, c, "vp7", phoneN(1), card(t, 5007, "0000")), "8888")
+		e.advance(11 * time.Minute)
 		want(t, "4th phone an hour later", bindCode(t, c, "vp4", phoneN(4), card(t, 5004, "0000")), "8888")
+		want(t, "5th phone", bindCode(t, c, "vp8", phoneN(5), card(t, 5008, "0000")), "8888")
+		want(t, "6th phone (1, 4 and 5 this hour)", bindCode(t, c, "vp9", phoneN(7), card(t, 5009, "0000")), "9704")
 	})
 }
 
 // The phone a payment with an agreement texts counts too, and so does the
-// one a repeated apply texts when it issues a new token.
+// one a repeated apply texts when it issues a new token; a phone texted
+// again stays in the window from then, whether the counter is full or not.
 func TestVelocityPayPhones(t *testing.T) {
 	engines(t, func(t *testing.T, open func(testing.TB) llgate.Store) {
 		e := newEnv(t, open(t))
 		c := e.velocityMerchant(oidA, 2, 0)
 		ctx := context.Background()
 		na := e.bind(c, "vq1", phoneN(11), card(t, 5011, "0000"))
-		first := payFields("vq1", nextOrder("v"), "1.00", "http://127.0.0.1:1/notify")
-		first["no_agree"] = na
-		r, err := c.PayApply(ctx, first)
-		wantCode(t, "pay with the agreement", r, err, "8888")
+		pay := func() (map[string]string, string) {
+			t.Helper()
+			f := payFields("vq1", nextOrder("v"), "1.00", "http://127.0.0.1:1/notify")
+			f["no_agree"] = na
+			r, err := c.PayApply(ctx, f)
+			return f, code(t, r, err)
+		}
+		_, got := pay()
+		want(t, "pay with the agreement", got, "8888")
+		e.advance(50 * time.Minute)
+		repeat, got := pay()
+		want(t, "pay again at 50 minutes", got, "8888")
 
-		// Phone 11 leaves the window (and the token dies); two others fill it.
-		e.advance(61 * time.Minute)
+		e.advance(11 * time.Minute) // phone 11 was texted 11 minutes ago
 		e.bind(c, "vq2", phoneN(12), card(t, 5012, "0000"))
-		e.bind(c, "vq3", phoneN(13), card(t, 5013, "0000"))
+		want(t, "a 3rd phone this hour", bindCode(t, c, "vq3", phoneN(13), card(t, 5013, "0000")), "9704")
 
-		again := payFields("vq1", nextOrder("v"), "1.00", "http://127.0.0.1:1/notify")
-		again["no_agree"] = na
-		r, err = c.PayApply(ctx, again)
-		wantCode(t, "new pay with the agreement, its phone new this hour", r, err, "9704")
-		r, err = c.PayApply(ctx, first)
+		e.advance(51 * time.Minute) // phone 11 leaves the window, phone 12 not
+		e.bind(c, "vq4", phoneN(14), card(t, 5014, "0000"))
+		_, got = pay()
+		want(t, "new pay with the agreement, its phone new this hour", got, "9704")
+		r, err := c.PayApply(ctx, repeat)
 		wantCode(t, "identical repeat that needs a new token", r, err, "9704")
 	})
 }
@@ -206,16 +220,14 @@ func TestVelocityConcurrency(t *testing.T) {
 			t.Errorf("10 refused cards against one place left: %v, want one 1101 and nine 1014", n)
 		}
 
-		// One new card in ten requests at once is one card: each of them
-		// finds the others' mark once it holds the lock.
-		same := from(e.velocityMerchant(oidC, 0, 3), "127.0.0.4")
+		// One new card in ten requests at once is one card, even for the
+		// last place: each finds the others' mark once it holds the lock.
+		same := from(e.velocityMerchant(oidC, 0, 1), "127.0.0.4")
 		n = tally(10, func() string { return cardBinCode(t, same, card(t, 5090, "0000")) })
 		if n["0000"] != 10 {
-			t.Errorf("one new card, 10 requests at once: %v, want ten 0000", n)
+			t.Errorf("one new card for the last place, 10 requests at once: %v, want ten 0000", n)
 		}
-		want(t, "card 2", cardBinCode(t, same, card(t, 5091, "0000")), "0000")
-		want(t, "card 3", cardBinCode(t, same, card(t, 5092, "0000")), "0000")
-		want(t, "card 4", cardBinCode(t, same, card(t, 5093, "0000")), "1014")
+		want(t, "another card", cardBinCode(t, same, card(t, 5091, "0000")), "1014")
 	})
 }
 
@@ -231,14 +243,14 @@ func TestVelocityOff(t *testing.T) {
 		}
 		// The merchant's counter ("merchant:" + oid) holds no mark.
 		err := e.app.Store.View(context.Background(), func(tx llgate.Tx) error {
-			for _, kind := range []string{llgate.VelocityPhone, llgate.VelocityCard} {
-				n, err := tx.CountVelocity(context.Background(), "merchant:"+oidA, kind, time.Time{})
-				if err != nil {
-					return err
-				}
-				if n != 0 {
-					t.Errorf("%s marks with limits off: %d, want 0", kind, n)
-				}
+			n, err := tx.CountVelocity(context.Background(), time.Time{},
+				llgate.VelocityKey{Counter: "merchant:" + oidA, Kind: llgate.VelocityPhone},
+				llgate.VelocityKey{Counter: "merchant:" + oidA, Kind: llgate.VelocityCard})
+			if err != nil {
+				return err
+			}
+			if n[0] != 0 || n[1] != 0 {
+				t.Errorf("phone and card marks with limits off: %v, want none", n)
 			}
 			return nil
 		})

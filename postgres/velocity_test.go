@@ -52,14 +52,11 @@ func TestPruneVelocityCounts(t *testing.T) {
 	}
 
 	err = s.Update(ctx, func(tx llgate.Tx) error {
-		for _, c := range []string{"a", "b", "held"} {
-			if err := tx.LockVelocity(ctx, c, llgate.VelocityCard); err != nil {
-				return err
-			}
+		if _, err := tx.LockVelocity(ctx, now.Add(-time.Hour), key("a"), key("b"), key("held")); err != nil {
+			return err
 		}
-		return tx.AddVelocity(ctx, &llgate.VelocityMark{
-			OidPartner: "201408071000001539", Counter: "a", Kind: llgate.VelocityCard, FP: "fp", At: now,
-		})
+		_, err := tx.AddVelocity(ctx, "201408071000001539", now, llgate.VelocityMark{VelocityKey: key("a"), FP: "fp"})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +66,7 @@ func TestPruneVelocityCounts(t *testing.T) {
 	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
 		done <- s.Update(ctx, func(tx llgate.Tx) error {
-			if err := tx.LockVelocity(ctx, "held", llgate.VelocityCard); err != nil {
+			if _, err := tx.LockVelocity(ctx, now.Add(-time.Hour), key("held")); err != nil {
 				return err
 			}
 			close(holding)
@@ -97,4 +94,8 @@ func TestPruneVelocityCounts(t *testing.T) {
 	if got, want := counts(), []string{"a"}; !slices.Equal(got, want) {
 		t.Fatalf("after a second prune: got %v, want %v", got, want)
 	}
+}
+
+func key(counter string) llgate.VelocityKey {
+	return llgate.VelocityKey{Counter: counter, Kind: llgate.VelocityCard}
 }

@@ -38,20 +38,14 @@ func TestPruneVelocityCounts(t *testing.T) {
 		return out
 	}
 	update(func(tx llgate.Tx) error {
-		for _, c := range []string{"a", "b", "c"} {
-			if err := tx.LockVelocity(ctx, c, llgate.VelocityCard); err != nil {
-				return err
-			}
+		if _, err := tx.LockVelocity(ctx, now.Add(-3*time.Hour), key("a"), key("b"), key("c")); err != nil {
+			return err
 		}
-		for _, m := range []*llgate.VelocityMark{
-			{OidPartner: "201408071000001539", Counter: "a", Kind: llgate.VelocityCard, FP: "fp", At: now},
-			{OidPartner: "201408071000001539", Counter: "b", Kind: llgate.VelocityCard, FP: "fp", At: now.Add(-2 * time.Hour)},
-		} {
-			if err := tx.AddVelocity(ctx, m); err != nil {
-				return err
-			}
+		if _, err := tx.AddVelocity(ctx, "201408071000001539", now, llgate.VelocityMark{VelocityKey: key("a"), FP: "fp"}); err != nil {
+			return err
 		}
-		return nil
+		_, err := tx.AddVelocity(ctx, "201408071000001539", now.Add(-2*time.Hour), llgate.VelocityMark{VelocityKey: key("b"), FP: "fp"})
+		return err
 	})
 	if got, want := counts(), []string{"a", "b", "c"}; !slices.Equal(got, want) {
 		t.Fatalf("after LockVelocity: got %v, want %v", got, want)
@@ -63,4 +57,8 @@ func TestPruneVelocityCounts(t *testing.T) {
 	if got, want := counts(), []string{"a"}; !slices.Equal(got, want) {
 		t.Fatalf("after PruneVelocity: got %v, want %v (b's only mark is old, c has none)", got, want)
 	}
+}
+
+func key(counter string) llgate.VelocityKey {
+	return llgate.VelocityKey{Counter: counter, Kind: llgate.VelocityCard}
 }

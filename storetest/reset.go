@@ -55,10 +55,9 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 		// A mark in the merchant's counter and one in an address counter
 		// both merchants use: each merchant's reset takes only its own, and
 		// the counts follow.
-		for _, counter := range []string{"merchant:" + oid, "addr:shared"} {
-			if err := tx.AddVelocity(ctx, &llgate.VelocityMark{OidPartner: oid, Counter: counter, Kind: llgate.VelocityCard, FP: "card-" + oid, At: at(0)}); err != nil {
-				return err
-			}
+		if _, err := tx.AddVelocity(ctx, oid, at(0), vmark("merchant:"+oid, llgate.VelocityCard, "card-"+oid),
+			vmark("addr:shared", llgate.VelocityCard, "card-"+oid)); err != nil {
+			return err
 		}
 		if err := tx.InsertOrder(ctx, newOrder("pay-"+oid, oid, "order-"+oid)); err != nil {
 			return err
@@ -156,14 +155,16 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 			return err
 		}
 		c.Refunds = len(rfs)
-		if c.VelocityMarks, err = tx.CountVelocity(ctx, "merchant:"+oid, llgate.VelocityCard, at(-time.Hour)); err != nil {
+		vc, err := tx.CountVelocity(ctx, at(-time.Hour), vkey("merchant:"+oid, llgate.VelocityCard))
+		if err != nil {
 			return err
 		}
-		var seen bool
-		if seen, err = tx.VelocitySeen(ctx, "addr:shared", llgate.VelocityCard, "card-"+oid, at(-time.Hour)); err != nil {
+		c.VelocityMarks = vc[0]
+		seen, err := tx.VelocitySeen(ctx, at(-time.Hour), vmark("addr:shared", llgate.VelocityCard, "card-"+oid))
+		if err != nil {
 			return err
 		}
-		if seen {
+		if seen[0] {
 			c.AddrMarks = 1
 		}
 		_, err = tx.Cardholder(ctx, "card-"+oid)
@@ -223,12 +224,7 @@ func testReset(t *testing.T, open Opener) {
 		if got := countMerchant(t, s, oidB); got != full {
 			t.Errorf("oidB: got %+v, want %+v", got, full)
 		}
-		var shared int
-		view(t, s, func(tx llgate.Tx) (err error) {
-			shared, err = tx.CountVelocity(t.Context(), "addr:shared", llgate.VelocityCard, at(-time.Hour))
-			return err
-		})
-		if shared != 1 {
+		if shared := viewCount(t, s, "addr:shared", llgate.VelocityCard, at(-time.Hour)); shared != 1 {
 			t.Errorf("the shared address counter: got %d marks, want 1 (oidB's)", shared)
 		}
 		checkKept(t, s)

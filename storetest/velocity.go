@@ -1,8 +1,8 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,42 +11,42 @@ import (
 	"github.com/llgate/llgate"
 )
 
-func mark(oid, counter, kind, fp string, d time.Duration) *llgate.VelocityMark {
-	return &llgate.VelocityMark{OidPartner: oid, Counter: counter, Kind: kind, FP: fp, At: at(d)}
+func vkey(counter, kind string) llgate.VelocityKey {
+	return llgate.VelocityKey{Counter: counter, Kind: kind}
 }
 
-// addMarks adds marks in one transaction.
-func addMarks(t *testing.T, s llgate.Store, marks ...*llgate.VelocityMark) {
+func vmark(counter, kind, fp string) llgate.VelocityMark {
+	return llgate.VelocityMark{VelocityKey: vkey(counter, kind), FP: fp}
+}
+
+// addMarks adds marks by oid at t0+d in one transaction.
+func addMarks(t *testing.T, s llgate.Store, oid string, d time.Duration, marks ...llgate.VelocityMark) {
 	t.Helper()
 	update(t, s, func(tx llgate.Tx) error {
-		for _, m := range marks {
-			if err := tx.AddVelocity(t.Context(), m); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := tx.AddVelocity(t.Context(), oid, at(d), marks...)
+		return err
 	})
 }
 
-// viewCount reads CountVelocity in a View, which deletes nothing.
+// viewCount reads CountVelocity of one key in a View, which deletes nothing.
 func viewCount(t *testing.T, s llgate.Store, counter, kind string, since time.Time) int {
 	t.Helper()
-	var n int
+	var n []int
 	view(t, s, func(tx llgate.Tx) (err error) {
-		n, err = tx.CountVelocity(t.Context(), counter, kind, since)
+		n, err = tx.CountVelocity(t.Context(), since, vkey(counter, kind))
 		return err
 	})
-	return n
+	return n[0]
 }
 
 func seenVelocity(t *testing.T, s llgate.Store, counter, kind, fp string, since time.Time) bool {
 	t.Helper()
-	var seen bool
+	var seen []bool
 	view(t, s, func(tx llgate.Tx) (err error) {
-		seen, err = tx.VelocitySeen(t.Context(), counter, kind, fp, since)
+		seen, err = tx.VelocitySeen(t.Context(), since, vmark(counter, kind, fp))
 		return err
 	})
-	return seen
+	return seen[0]
 }
 
 // long ago: every mark is at or after it.
@@ -57,13 +57,11 @@ func testVelocity(t *testing.T, open Opener) {
 	t.Run("Count", func(t *testing.T) {
 		s := parallel(t, open)
 		ctx := t.Context()
-		addMarks(t, s,
-			mark(oidA, "m:A", phone, "fp-1", 0),
-			mark(oidA, "m:A", phone, "fp-2", time.Minute),
-			mark(oidB, "m:A", phone, "fp-3", time.Hour),
-			mark(oidA, "m:A", card, "fp-1", time.Hour),  // another kind
-			mark(oidA, "m:B", phone, "fp-1", time.Hour), // another counter
-		)
+		addMarks(t, s, oidA, 0, vmark("m:A", phone, "fp-1"))
+		addMarks(t, s, oidA, time.Minute, vmark("m:A", phone, "fp-2"))
+		// Several counters and kinds in one call; the same fingerprint in
+		// each is a mark of its own.
+		addMarks(t, s, oidB, time.Hour, vmark("m:A", phone, "fp-3"), vmark("m:A", card, "fp-1"), vmark("m:B", phone, "fp-1"))
 		for _, tt := range []struct {
 			counter, kind string
 			since         time.Time
@@ -82,24 +80,37 @@ func testVelocity(t *testing.T, open Opener) {
 				t.Errorf("CountVelocity(%s, %s, %v) in View: got %d, want %d", tt.counter, tt.kind, tt.since, got, tt.want)
 			}
 		}
-		if !seenVelocity(t, s, "m:A", phone, "fp-2", at(time.Minute)) || seenVelocity(t, s, "m:A", phone, "fp-2", at(time.Minute+time.Millisecond)) {
-			t.Error("VelocitySeen of fp-2: want seen at or after its time only")
-		}
-		if seenVelocity(t, s, "m:A", phone, "fp-9", longAgo) || seenVelocity(t, s, "m:C", phone, "fp-1", longAgo) {
-			t.Error("VelocitySeen of a mark the counter does not hold: got true")
-		}
-
-		// Inside Update, counting deletes the older marks for good.
-		var n int
-		update(t, s, func(tx llgate.Tx) (err error) {
-			n, err = tx.CountVelocity(ctx, "m:A", phone, at(time.Millisecond))
+		// One answer per key, in order.
+		var counts []int
+		view(t, s, func(tx llgate.Tx) (err error) {
+			counts, err = tx.CountVelocity(ctx, longAgo, vkey("m:C", phone), vkey("m:B", phone), vkey("m:A", phone), vkey("m:A", card))
 			return err
 		})
-		if n != 2 {
-			t.Errorf("CountVelocity in Update: got %d, want 2", n)
+		if want := []int{0, 1, 3, 1}; !slices.Equal(counts, want) {
+			t.Errorf("CountVelocity of four keys: got %v, want %v", counts, want)
+		}
+		var seen []bool
+		view(t, s, func(tx llgate.Tx) (err error) {
+			seen, err = tx.VelocitySeen(ctx, at(time.Minute),
+				vmark("m:A", phone, "fp-1"), vmark("m:A", phone, "fp-2"), vmark("m:A", phone, "fp-9"),
+				vmark("m:C", phone, "fp-1"), vmark("m:B", phone, "fp-1"), vmark("m:B", card, "fp-1"))
+			return err
+		})
+		if want := []bool{false, true, false, false, true, false}; !slices.Equal(seen, want) {
+			t.Errorf("VelocitySeen since 1m: got %v, want %v", seen, want)
+		}
+
+		// LockVelocity deletes the older marks for good, and counts the
+		// rest (a key without marks too).
+		update(t, s, func(tx llgate.Tx) (err error) {
+			counts, err = tx.LockVelocity(ctx, at(time.Millisecond), vkey("m:A", phone), vkey("m:B", phone), vkey("m:C", phone))
+			return err
+		})
+		if want := []int{2, 1, 0}; !slices.Equal(counts, want) {
+			t.Errorf("LockVelocity: got %v, want %v", counts, want)
 		}
 		if got := viewCount(t, s, "m:A", phone, longAgo); got != 2 {
-			t.Errorf("after counting in Update: got %d marks, want 2 (fp-1 expired)", got)
+			t.Errorf("after LockVelocity: got %d marks, want 2 (fp-1 expired)", got)
 		}
 		if seenVelocity(t, s, "m:A", phone, "fp-1", longAgo) {
 			t.Error("fp-1 after it expired: still held")
@@ -109,17 +120,23 @@ func testVelocity(t *testing.T, open Opener) {
 		}
 	})
 
-	t.Run("ErrConflict", func(t *testing.T) {
+	// A mark the counter holds is neither added nor counted again.
+	t.Run("AddHeld", func(t *testing.T) {
 		s := parallel(t, open)
-		addMarks(t, s, mark(oidA, "m:A", phone, "fp-1", 0))
-		err := s.Update(t.Context(), func(tx llgate.Tx) error {
-			return tx.AddVelocity(t.Context(), mark(oidB, "m:A", phone, "fp-1", time.Hour))
+		addMarks(t, s, oidA, 0, vmark("m:A", phone, "fp-1"))
+		var added []bool
+		update(t, s, func(tx llgate.Tx) (err error) {
+			added, err = tx.AddVelocity(t.Context(), oidB, at(time.Hour), vmark("m:A", phone, "fp-2"), vmark("m:A", phone, "fp-1"))
+			return err
 		})
-		if !errors.Is(err, llgate.ErrConflict) {
-			t.Fatalf("second AddVelocity of a mark: got %v, want ErrConflict", err)
+		if want := []bool{true, false}; !slices.Equal(added, want) {
+			t.Fatalf("AddVelocity of a new and a held mark: got %v, want %v", added, want)
 		}
-		if got := viewCount(t, s, "m:A", phone, longAgo); got != 1 {
-			t.Fatalf("count after the conflict: got %d, want 1", got)
+		if got := viewCount(t, s, "m:A", phone, longAgo); got != 2 {
+			t.Fatalf("count: got %d, want 2", got)
+		}
+		if seenVelocity(t, s, "m:A", phone, "fp-1", at(time.Millisecond)) {
+			t.Fatal("the held mark moved: AddVelocity must leave it")
 		}
 	})
 
@@ -128,33 +145,31 @@ func testVelocity(t *testing.T, open Opener) {
 	t.Run("Touch", func(t *testing.T) {
 		s := parallel(t, open)
 		ctx := t.Context()
-		addMarks(t, s, mark(oidA, "m:A", phone, "fp-1", 0))
-		touch := func(m *llgate.VelocityMark, since time.Time) bool {
+		addMarks(t, s, oidA, 0, vmark("m:A", phone, "fp-1"), vmark("m:A", card, "fp-1"))
+		touch := func(oid string, d, since time.Duration, marks ...llgate.VelocityMark) []bool {
 			t.Helper()
-			var ok bool
+			var found []bool
 			update(t, s, func(tx llgate.Tx) (err error) {
-				ok, err = tx.TouchVelocity(ctx, m, since)
+				found, err = tx.TouchVelocity(ctx, oid, at(d), at(since), marks...)
 				return err
 			})
-			return ok
+			return found
 		}
-		if !touch(mark(oidB, "m:A", phone, "fp-1", time.Hour), at(0)) {
-			t.Fatal("touch of a recent mark: got false")
+		got := touch(oidB, time.Hour, 0, vmark("m:A", phone, "fp-2"), vmark("m:A", phone, "fp-1"), vmark("m:B", phone, "fp-1"))
+		if want := []bool{false, true, false}; !slices.Equal(got, want) {
+			t.Fatalf("touch: got %v, want %v", got, want)
 		}
-		if !touch(mark(oidB, "m:A", phone, "fp-1", 30*time.Minute), at(0)) {
+		if got := touch(oidB, 30*time.Minute, 0, vmark("m:A", phone, "fp-1")); !got[0] {
 			t.Fatal("touch with an earlier time: got false")
 		}
 		if !seenVelocity(t, s, "m:A", phone, "fp-1", at(time.Hour)) {
 			t.Fatal("after touches at 1h and then 30m: want the mark at 1h")
 		}
-		if touch(mark(oidB, "m:A", phone, "fp-1", 3*time.Hour), at(time.Hour+time.Millisecond)) {
+		if got := touch(oidB, 3*time.Hour, time.Hour+time.Millisecond, vmark("m:A", phone, "fp-1")); got[0] {
 			t.Fatal("touch of a mark older than since: got true")
 		}
 		if seenVelocity(t, s, "m:A", phone, "fp-1", at(time.Hour+time.Millisecond)) {
 			t.Fatal("a refused touch moved the mark")
-		}
-		if touch(mark(oidA, "m:A", phone, "fp-2", 0), longAgo) || touch(mark(oidA, "m:B", phone, "fp-1", 0), longAgo) {
-			t.Fatal("touch of a mark the counter does not hold: got true")
 		}
 		if got := viewCount(t, s, "m:A", phone, longAgo); got != 1 {
 			t.Fatalf("count after touches: got %d, want 1", got)
@@ -162,6 +177,9 @@ func testVelocity(t *testing.T, open Opener) {
 		update(t, s, func(tx llgate.Tx) error { return tx.Reset(ctx, oidA) })
 		if got := viewCount(t, s, "m:A", phone, longAgo); got != 1 {
 			t.Fatalf("after a reset of the merchant that made it: got %d, want 1 (oidB touched it last)", got)
+		}
+		if got := viewCount(t, s, "m:A", card, longAgo); got != 0 {
+			t.Fatalf("the card mark oidA made, after its reset: got %d, want 0", got)
 		}
 		update(t, s, func(tx llgate.Tx) error { return tx.Reset(ctx, oidB) })
 		if got := viewCount(t, s, "m:A", phone, longAgo); got != 0 {
@@ -172,13 +190,10 @@ func testVelocity(t *testing.T, open Opener) {
 	t.Run("Prune", func(t *testing.T) {
 		s := parallel(t, open)
 		ctx := t.Context()
-		addMarks(t, s,
-			mark(oidA, "idle", phone, "fp-1", 0),
-			mark(oidA, "idle", phone, "fp-2", time.Second),
-			mark(oidA, "busy", phone, "fp-1", 0),
-			mark(oidA, "busy", phone, "fp-2", 2*time.Hour),
-			mark(oidA, "idle", card, "fp-1", time.Hour), // idle's cards are in use
-		)
+		addMarks(t, s, oidA, 0, vmark("idle", phone, "fp-1"), vmark("busy", phone, "fp-1"))
+		addMarks(t, s, oidA, time.Second, vmark("idle", phone, "fp-2"))
+		addMarks(t, s, oidA, time.Hour, vmark("idle", card, "fp-1")) // idle's cards are in use
+		addMarks(t, s, oidA, 2*time.Hour, vmark("busy", phone, "fp-2"))
 		var pruned int64
 		update(t, s, func(tx llgate.Tx) (err error) {
 			pruned, err = tx.PruneVelocity(ctx, at(time.Hour))
@@ -197,10 +212,11 @@ func testVelocity(t *testing.T, open Opener) {
 		}
 		// A pruned counter counts again from nothing.
 		update(t, s, func(tx llgate.Tx) error {
-			if err := tx.LockVelocity(ctx, "idle", phone); err != nil {
+			if _, err := tx.LockVelocity(ctx, at(2*time.Hour), vkey("idle", phone)); err != nil {
 				return err
 			}
-			return tx.AddVelocity(ctx, mark(oidA, "idle", phone, "fp-1", 3*time.Hour))
+			_, err := tx.AddVelocity(ctx, oidA, at(3*time.Hour), vmark("idle", phone, "fp-1"))
+			return err
 		})
 		if got := viewCount(t, s, "idle", phone, longAgo); got != 1 {
 			t.Errorf("idle after a new mark: got %d, want 1", got)
@@ -211,10 +227,16 @@ func testVelocity(t *testing.T, open Opener) {
 		s := parallel(t, open)
 		ctx := t.Context()
 		for name, fn := range map[string]func(tx llgate.Tx) error{
-			"LockVelocity": func(tx llgate.Tx) error { return tx.LockVelocity(ctx, "m:A", phone) },
-			"AddVelocity":  func(tx llgate.Tx) error { return tx.AddVelocity(ctx, mark(oidA, "m:A", phone, "fp", 0)) },
+			"LockVelocity": func(tx llgate.Tx) error {
+				_, err := tx.LockVelocity(ctx, longAgo, vkey("m:A", phone))
+				return err
+			},
+			"AddVelocity": func(tx llgate.Tx) error {
+				_, err := tx.AddVelocity(ctx, oidA, at(0), vmark("m:A", phone, "fp"))
+				return err
+			},
 			"TouchVelocity": func(tx llgate.Tx) error {
-				_, err := tx.TouchVelocity(ctx, mark(oidA, "m:A", phone, "fp", 0), longAgo)
+				_, err := tx.TouchVelocity(ctx, oidA, at(0), longAgo, vmark("m:A", phone, "fp"))
 				return err
 			},
 		} {
@@ -229,33 +251,36 @@ func testVelocity(t *testing.T, open Opener) {
 // marks whatever runs at once, and the lock lets exactly the cap's worth of
 // new marks in.
 func testVelocityConcurrency(t *testing.T, open Opener) {
-	// Marks added, touched and expired at once, without LockVelocity: the
-	// kept number ends equal to the marks left.
+	// Marks added (one of them by several writers), touched and expired
+	// at once, without holding LockVelocity while adding: the kept number
+	// ends equal to the marks left.
 	t.Run("VelocityCount", func(t *testing.T) {
 		s := parallel(t, open)
 		ctx := t.Context()
 		const kind = llgate.VelocityCard
-		var old []*llgate.VelocityMark
+		var old []llgate.VelocityMark
 		for i := range writers {
-			old = append(old, mark(oidA, "c", kind, fmt.Sprintf("old-%02d", i), 0))
+			old = append(old, vmark("c", kind, fmt.Sprintf("old-%02d", i)))
 		}
-		addMarks(t, s, old...)
+		addMarks(t, s, oidA, 0, old...)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range writers {
 			wg.Go(func() {
 				<-start
 				err := s.Update(ctx, func(tx llgate.Tx) error {
-					switch i % 3 {
+					var err error
+					switch i % 4 {
 					case 0:
-						return tx.AddVelocity(ctx, mark(oidA, "c", kind, fmt.Sprintf("new-%02d", i), 2*time.Hour))
+						_, err = tx.AddVelocity(ctx, oidA, at(2*time.Hour), vmark("c", kind, fmt.Sprintf("new-%02d", i)))
 					case 1:
-						_, err := tx.TouchVelocity(ctx, mark(oidA, "c", kind, fmt.Sprintf("old-%02d", i), 2*time.Hour), longAgo)
-						return err
-					default:
-						_, err := tx.CountVelocity(ctx, "c", kind, at(time.Hour))
-						return err
+						_, err = tx.TouchVelocity(ctx, oidA, at(2*time.Hour), longAgo, vmark("c", kind, fmt.Sprintf("old-%02d", i)))
+					case 2:
+						_, err = tx.LockVelocity(ctx, at(time.Hour), vkey("c", kind))
+					default: // a mark another writer adds too
+						_, err = tx.AddVelocity(ctx, oidA, at(2*time.Hour), vmark("c", kind, "new-00"))
 					}
+					return err
 				})
 				if err != nil {
 					t.Errorf("writer %d: %v", i, err)
@@ -307,23 +332,15 @@ func testVelocityConcurrency(t *testing.T, open Opener) {
 					fp := fmt.Sprintf("fp-%02d", i)
 					var mine bool
 					err := s.Update(ctx, func(tx llgate.Tx) error {
-						mine = false                                // a rerun starts over
-						for _, c := range []string{addr, counter} { // one order everywhere
-							if err := tx.LockVelocity(ctx, c, kind); err != nil {
-								return err
-							}
-						}
-						n, err := tx.CountVelocity(ctx, addr, kind, at(-time.Hour))
-						if err != nil || n >= limit {
+						mine = false // a rerun starts over
+						// One order everywhere: the address first.
+						n, err := tx.LockVelocity(ctx, at(-time.Hour), vkey(addr, kind), vkey(counter, kind))
+						if err != nil || n[0] >= limit {
 							return err
 						}
 						mine = true
-						for _, c := range []string{counter, addr} {
-							if err := tx.AddVelocity(ctx, mark(oid, c, kind, fp, 0)); err != nil {
-								return err
-							}
-						}
-						return nil
+						_, err = tx.AddVelocity(ctx, oid, at(0), vmark(counter, kind, fp), vmark(addr, kind, fp))
+						return err
 					})
 					if err != nil {
 						t.Errorf("round %d, writer %d: %v", round, i, err)

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -114,18 +116,37 @@ func (t *Tx) Spent(ctx context.Context, oidPartner, personFP string, since time.
 	return llgate.Amount(sum), nil
 }
 
+// lockPersonAttempts bounds LockPerson's insert-then-lock loop, which goes
+// round again only when a concurrent Reset deleted the row in between.
+const lockPersonAttempts = 3
+
 // LockPerson makes sure the (merchant, person) row of person_locks exists
-// and, on PostgreSQL, locks it until the transaction ends (see lockRow). It
-// is a write: inside View it fails.
+// and, on PostgreSQL, locks it until the transaction ends. On SQLite the
+// immediate transaction already excludes every other writer, so the insert
+// is all there is. On PostgreSQL a concurrent first insert of the same row
+// makes the INSERT wait for that transaction, and an existing row locked by
+// another transaction makes the SELECT wait, so two transactions never hold
+// it at once. It is a write: inside View it fails.
 func (t *Tx) LockPerson(ctx context.Context, oidPartner, personFP string) error {
-	err := t.lockRow(ctx,
-		`INSERT INTO person_locks (oid_partner, person_fp) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		`SELECT 1 FROM person_locks WHERE oid_partner = $1 AND person_fp = $2`,
-		oidPartner, personFP)
-	if err != nil {
-		return fmt.Errorf("lock person %s with %s: %w", personFP, oidPartner, err)
+	for range lockPersonAttempts {
+		if _, err := t.exec(ctx, `INSERT INTO person_locks (oid_partner, person_fp) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, oidPartner, personFP); err != nil {
+			return fmt.Errorf("lock person %s with %s: %w", personFP, oidPartner, err)
+		}
+		if t.lock == "" {
+			return nil
+		}
+		var one int
+		err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM person_locks
+			WHERE oid_partner = $1 AND person_fp = $2`+t.lock, oidPartner, personFP).Scan(&one)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("lock person %s with %s: %w", personFP, oidPartner, err)
+		}
 	}
-	return nil
+	return fmt.Errorf("lock person %s with %s: the lock row keeps disappearing", personFP, oidPartner)
 }
 
 // DueOrders returns up to limit orders whose time has come, earliest due

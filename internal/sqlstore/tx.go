@@ -137,35 +137,3 @@ func limitOr(limit, def int) int {
 	}
 	return limit
 }
-
-// lockRowAttempts bounds lockRow's insert-then-lock loop, which goes round
-// again only when a concurrent Reset or prune deleted the row in between.
-const lockRowAttempts = 3
-
-// lockRow makes sure a lock row exists (insert, an INSERT ... ON CONFLICT
-// DO NOTHING) and, on PostgreSQL, locks it (sel, the SELECT of that row)
-// until the transaction ends. On SQLite the immediate transaction already
-// excludes every other writer, so the insert is all there is. On
-// PostgreSQL a concurrent first insert of the same row makes the INSERT
-// wait for that transaction, and an existing row locked by another
-// transaction makes the SELECT wait, so two transactions never hold it at
-// once.
-func (t *Tx) lockRow(ctx context.Context, insert, sel string, args ...any) error {
-	for range lockRowAttempts {
-		if _, err := t.exec(ctx, insert, args...); err != nil {
-			return err
-		}
-		if t.lock == "" {
-			return nil
-		}
-		var one int
-		err := t.tx.QueryRowContext(ctx, sel+t.lock, args...).Scan(&one)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-	}
-	return errors.New("the lock row keeps disappearing")
-}

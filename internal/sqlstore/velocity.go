@@ -2,125 +2,258 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/llgate/llgate"
 )
 
 // The velocity counters keep their number of marks in velocity_counts, so
-// a check reads one row whatever the cap: a counter's old marks are
-// deleted (and subtracted) when it is next counted, each once. Every
-// change of n is a single atomic UPDATE, and a mark is deleted by one
+// a check reads one row per counter whatever the cap: a counter's old
+// marks are deleted (and subtracted) when it is next counted, each once.
+// Every change of n is a single atomic UPDATE and a mark is deleted by one
 // transaction only, so n stays the number of mark rows even without
 // LockVelocity; the lock only keeps two checks from passing on one count.
+//
+// Each method takes every counter a request counts against at once: one
+// statement for them all, which on PostgreSQL is one round trip instead
+// of one per counter. The statement texts depend only on how many.
 
-// TouchVelocity moves a recent mark to the later of its time and m.At.
-func (t *Tx) TouchVelocity(ctx context.Context, m *llgate.VelocityMark, since time.Time) (bool, error) {
-	n, err := t.exec(ctx, `UPDATE velocity_marks
-		SET marked_at = CASE WHEN marked_at < $4 THEN $4 ELSE marked_at END, oid_partner = $5
-		WHERE counter = $1 AND kind = $2 AND fp = $3 AND marked_at >= $6`,
-		m.Counter, m.Kind, m.FP, ms(m.At), m.OidPartner, ms(since))
-	if err != nil {
-		return false, fmt.Errorf("touch velocity %s %s: %w", m.Kind, m.Counter, err)
+// markTerms is "(counter = $k AND kind = $k+1 AND fp = $k+2) OR ..." for
+// n marks, parameters from $first, and their arguments.
+func markTerms(first int, marks []llgate.VelocityMark) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 3*len(marks))
+	for i, m := range marks {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		k := first + 3*i
+		fmt.Fprintf(&b, "(counter = $%d AND kind = $%d AND fp = $%d)", k, k+1, k+2)
+		args = append(args, m.Counter, m.Kind, m.FP)
 	}
-	return n > 0, nil
+	return b.String(), args
+}
+
+// keyTerms is markTerms for counters and kinds; prefix qualifies the
+// columns ("c." or "").
+func keyTerms(first int, prefix string, keys []llgate.VelocityKey) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		n := first + 2*i
+		fmt.Fprintf(&b, "(%scounter = $%d AND %skind = $%d)", prefix, n, prefix, n+1)
+		args = append(args, k.Counter, k.Kind)
+	}
+	return b.String(), args
+}
+
+// found maps the rows of q (counter, kind, fp) onto marks.
+func (t *Tx) found(ctx context.Context, marks []llgate.VelocityMark, q string, args ...any) ([]bool, error) {
+	rows, err := queryAll(ctx, t, func(s scanner) (llgate.VelocityMark, error) {
+		var m llgate.VelocityMark
+		return m, s.Scan(&m.Counter, &m.Kind, &m.FP)
+	}, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(marks))
+	for _, r := range rows {
+		for i, m := range marks {
+			if m == r {
+				out[i] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// TouchVelocity moves the recent marks among marks to the later of their
+// time and at.
+func (t *Tx) TouchVelocity(ctx context.Context, oid string, at, since time.Time, marks ...llgate.VelocityMark) ([]bool, error) {
+	if !t.writable {
+		return nil, errReadOnly
+	}
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	terms, args := markTerms(4, marks)
+	out, err := t.found(ctx, marks, `UPDATE velocity_marks
+		SET marked_at = CASE WHEN marked_at < $1 THEN $1 ELSE marked_at END, oid_partner = $2
+		WHERE marked_at >= $3 AND (`+terms+`)
+		RETURNING counter, kind, fp`, append([]any{ms(at), oid, ms(since)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("touch velocity: %w", err)
+	}
+	return out, nil
 }
 
 // VelocitySeen reads what TouchVelocity would find.
-func (t *Tx) VelocitySeen(ctx context.Context, counter, kind, fp string, since time.Time) (bool, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM velocity_marks
-		WHERE counter = $1 AND kind = $2 AND fp = $3 AND marked_at >= $4`,
-		counter, kind, fp, ms(since)).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("velocity seen %s %s: %w", kind, counter, err)
+func (t *Tx) VelocitySeen(ctx context.Context, since time.Time, marks ...llgate.VelocityMark) ([]bool, error) {
+	if len(marks) == 0 {
+		return nil, nil
 	}
-	return n > 0, nil
+	terms, args := markTerms(2, marks)
+	out, err := t.found(ctx, marks, `SELECT counter, kind, fp FROM velocity_marks
+		WHERE marked_at >= $1 AND (`+terms+`)`, append([]any{ms(since)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("velocity seen: %w", err)
+	}
+	return out, nil
 }
 
-// LockVelocity locks the counter's count row, created on first use (see
-// lockRow). It is a write: inside View it fails.
-func (t *Tx) LockVelocity(ctx context.Context, counter, kind string) error {
-	err := t.lockRow(ctx,
-		`INSERT INTO velocity_counts (counter, kind, n) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`,
-		`SELECT 1 FROM velocity_counts WHERE counter = $1 AND kind = $2`, counter, kind)
-	if err != nil {
-		return fmt.Errorf("lock velocity %s %s: %w", kind, counter, err)
-	}
-	return nil
-}
-
-// CountVelocity returns the counter's marks at or after since. Inside
-// Update it deletes the older ones and subtracts them; inside View it
-// subtracts them without deleting (a read of the old marks, which the next
-// counting in Update removes).
-func (t *Tx) CountVelocity(ctx context.Context, counter, kind string, since time.Time) (int, error) {
+// LockVelocity deletes the keys' marks older than since, then in one
+// upsert subtracts them and locks the count rows, returning the numbers
+// left. The upsert locks each row on PostgreSQL (waiting for a holder) in
+// the order of its VALUES, and is a write on SQLite, whose single
+// immediate writer serializes it. The marks are deleted before the lock:
+// each is deleted by one transaction, which subtracts it, so the number
+// stays right; marks are added only under the lock, later than since.
+// A key without a count row has no marks (AddVelocity creates the row, and
+// PruneVelocity deletes both), so its new row starts at 0.
+func (t *Tx) LockVelocity(ctx context.Context, since time.Time, keys ...llgate.VelocityKey) ([]int, error) {
 	if !t.writable {
-		var n int
-		err := t.tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT n FROM velocity_counts WHERE counter = $1 AND kind = $2), 0)
-			- (SELECT COUNT(*) FROM velocity_marks WHERE counter = $1 AND kind = $2 AND marked_at < $3)`,
-			counter, kind, ms(since)).Scan(&n)
-		if err != nil {
-			return 0, fmt.Errorf("count velocity %s %s: %w", kind, counter, err)
-		}
-		return n, nil
+		return nil, errReadOnly
 	}
-	old, err := t.exec(ctx, `DELETE FROM velocity_marks WHERE counter = $1 AND kind = $2 AND marked_at < $3`,
-		counter, kind, ms(since))
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	terms, args := keyTerms(2, "", keys)
+	gone, err := queryAll(ctx, t, scanKey,
+		`DELETE FROM velocity_marks WHERE marked_at < $1 AND (`+terms+`) RETURNING counter, kind`,
+		append([]any{ms(since)}, args...)...)
 	if err != nil {
-		return 0, fmt.Errorf("expire velocity %s %s: %w", kind, counter, err)
+		return nil, fmt.Errorf("expire velocity: %w", err)
 	}
-	if old > 0 {
-		if _, err := t.exec(ctx, `UPDATE velocity_counts SET n = n - $3 WHERE counter = $1 AND kind = $2`,
-			counter, kind, old); err != nil {
-			return 0, fmt.Errorf("expire velocity %s %s: %w", kind, counter, err)
+	old := map[llgate.VelocityKey]int{}
+	for _, k := range gone {
+		old[k]++
+	}
+	var rows strings.Builder
+	args = args[:0]
+	for i, k := range keys {
+		if i > 0 {
+			rows.WriteString(", ")
 		}
+		fmt.Fprintf(&rows, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		args = append(args, k.Counter, k.Kind, -old[k])
 	}
-	var n int
-	err = t.tx.QueryRowContext(ctx, `SELECT n FROM velocity_counts WHERE counter = $1 AND kind = $2`,
-		counter, kind).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	counts, err := queryAll(ctx, t, scanCount, `INSERT INTO velocity_counts (counter, kind, n) VALUES `+rows.String()+`
+		ON CONFLICT (counter, kind) DO UPDATE SET n = velocity_counts.n + excluded.n
+		RETURNING counter, kind, n`, args...)
 	if err != nil {
-		return 0, fmt.Errorf("count velocity %s %s: %w", kind, counter, err)
+		return nil, fmt.Errorf("lock velocity: %w", err)
 	}
-	return n, nil
+	return inOrder(keys, counts), nil
 }
 
-// AddVelocity inserts a new mark and counts it.
-func (t *Tx) AddVelocity(ctx context.Context, m *llgate.VelocityMark) error {
-	n, err := t.exec(ctx, `INSERT INTO velocity_marks (counter, kind, fp, oid_partner, marked_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-		m.Counter, m.Kind, m.FP, m.OidPartner, ms(m.At))
+// CountVelocity returns, for each key, its marks at or after since,
+// without writing: the older ones are subtracted, not deleted.
+func (t *Tx) CountVelocity(ctx context.Context, since time.Time, keys ...llgate.VelocityKey) ([]int, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	terms, args := keyTerms(2, "c.", keys)
+	counts, err := queryAll(ctx, t, scanCount, `SELECT c.counter, c.kind, c.n - (SELECT COUNT(*) FROM velocity_marks m
+			WHERE m.counter = c.counter AND m.kind = c.kind AND m.marked_at < $1)
+		FROM velocity_counts c WHERE `+terms, append([]any{ms(since)}, args...)...)
 	if err != nil {
-		return fmt.Errorf("add velocity %s %s: %w", m.Kind, m.Counter, err)
+		return nil, fmt.Errorf("count velocity: %w", err)
 	}
-	if n == 0 {
-		return fmt.Errorf("velocity mark %s %s: %w", m.Kind, m.Counter, llgate.ErrConflict)
+	return inOrder(keys, counts), nil
+}
+
+type count struct {
+	key llgate.VelocityKey
+	n   int
+}
+
+func scanCount(s scanner) (count, error) {
+	var c count
+	return c, s.Scan(&c.key.Counter, &c.key.Kind, &c.n)
+}
+
+func scanKey(s scanner) (llgate.VelocityKey, error) {
+	var k llgate.VelocityKey
+	return k, s.Scan(&k.Counter, &k.Kind)
+}
+
+// inOrder returns the numbers of keys, 0 for a key without a row.
+func inOrder(keys []llgate.VelocityKey, counts []count) []int {
+	out := make([]int, len(keys))
+	for _, c := range counts {
+		for i, k := range keys {
+			if k == c.key {
+				out[i] = c.n
+			}
+		}
 	}
-	if _, err := t.exec(ctx, `INSERT INTO velocity_counts (counter, kind, n) VALUES ($1, $2, 1)
-		ON CONFLICT (counter, kind) DO UPDATE SET n = velocity_counts.n + 1`, m.Counter, m.Kind); err != nil {
-		return fmt.Errorf("add velocity %s %s: %w", m.Kind, m.Counter, err)
+	return out
+}
+
+// AddVelocity inserts the marks the counters do not hold and counts them,
+// in two statements, and reports which it inserted.
+func (t *Tx) AddVelocity(ctx context.Context, oid string, at time.Time, marks ...llgate.VelocityMark) ([]bool, error) {
+	if !t.writable {
+		return nil, errReadOnly
 	}
-	return nil
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	var rows strings.Builder
+	args := []any{oid, ms(at)}
+	for i, m := range marks {
+		if i > 0 {
+			rows.WriteString(", ")
+		}
+		fmt.Fprintf(&rows, "($%d, $%d, $%d, $1, $2)", 3*i+3, 3*i+4, 3*i+5)
+		args = append(args, m.Counter, m.Kind, m.FP)
+	}
+	added, err := t.found(ctx, marks, `INSERT INTO velocity_marks (counter, kind, fp, oid_partner, marked_at)
+		VALUES `+rows.String()+` ON CONFLICT DO NOTHING RETURNING counter, kind, fp`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("add velocity: %w", err)
+	}
+	n := map[llgate.VelocityKey]int{}
+	var keys []llgate.VelocityKey // in the caller's order, each once
+	for i, m := range marks {
+		if !added[i] {
+			continue
+		}
+		if n[m.VelocityKey]++; n[m.VelocityKey] == 1 {
+			keys = append(keys, m.VelocityKey)
+		}
+	}
+	if len(keys) == 0 {
+		return added, nil
+	}
+	var counts strings.Builder
+	args = args[:0]
+	for i, k := range keys {
+		if i > 0 {
+			counts.WriteString(", ")
+		}
+		fmt.Fprintf(&counts, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		args = append(args, k.Counter, k.Kind, n[k])
+	}
+	if _, err := t.exec(ctx, `INSERT INTO velocity_counts (counter, kind, n) VALUES `+counts.String()+`
+		ON CONFLICT (counter, kind) DO UPDATE SET n = velocity_counts.n + excluded.n`, args...); err != nil {
+		return nil, fmt.Errorf("add velocity: %w", err)
+	}
+	return added, nil
 }
 
 // PruneVelocity deletes idle counters: those without a mark since before,
 // their count rows and their marks. A counter in use expires its own old
 // marks when it is counted. On PostgreSQL a count row some transaction
 // holds is passed over (SKIP LOCKED; it goes at a later prune), so the
-// prune never waits for a request; a request that waited for a row the
-// prune deleted creates it again (lockRow).
+// prune never waits for a request.
 func (t *Tx) PruneVelocity(ctx context.Context, before time.Time) (int64, error) {
-	type key struct{ counter, kind string }
-	idle, err := queryAll(ctx, t, func(s scanner) (key, error) {
-		var k key
-		return k, s.Scan(&k.counter, &k.kind)
-	}, `SELECT c.counter, c.kind FROM velocity_counts c
+	idle, err := queryAll(ctx, t, scanKey, `SELECT c.counter, c.kind FROM velocity_counts c
 		WHERE NOT EXISTS (SELECT 1 FROM velocity_marks m
 			WHERE m.counter = c.counter AND m.kind = c.kind AND m.marked_at >= $1)`+t.claim(), ms(before))
 	if err != nil {
@@ -128,13 +261,13 @@ func (t *Tx) PruneVelocity(ctx context.Context, before time.Time) (int64, error)
 	}
 	var pruned int64
 	for _, k := range idle {
-		n, err := t.exec(ctx, `DELETE FROM velocity_marks WHERE counter = $1 AND kind = $2`, k.counter, k.kind)
+		n, err := t.exec(ctx, `DELETE FROM velocity_marks WHERE counter = $1 AND kind = $2`, k.Counter, k.Kind)
 		if err != nil {
-			return 0, fmt.Errorf("prune velocity %s %s: %w", k.kind, k.counter, err)
+			return 0, fmt.Errorf("prune velocity %s %s: %w", k.Kind, k.Counter, err)
 		}
 		pruned += n
-		if _, err := t.exec(ctx, `DELETE FROM velocity_counts WHERE counter = $1 AND kind = $2`, k.counter, k.kind); err != nil {
-			return 0, fmt.Errorf("prune velocity %s %s: %w", k.kind, k.counter, err)
+		if _, err := t.exec(ctx, `DELETE FROM velocity_counts WHERE counter = $1 AND kind = $2`, k.Counter, k.Kind); err != nil {
+			return 0, fmt.Errorf("prune velocity %s %s: %w", k.Kind, k.Counter, err)
 		}
 	}
 	return pruned, nil
