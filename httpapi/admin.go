@@ -17,11 +17,23 @@ func (s *Server) adminAuth(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := []byte(r.Header.Get("Authorization"))
 		if s.cfg.AdminToken == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+			s.audit(r, "admin.login_failed", "reason", authFailure(got))
 			writeError(w, http.StatusUnauthorized, "missing or wrong admin token")
 			return
 		}
 		h(w, r)
 	})
+}
+
+// authFailure says why an Authorization header failed, without quoting it.
+func authFailure(h []byte) string {
+	switch {
+	case len(h) == 0:
+		return "no Authorization header"
+	case !strings.HasPrefix(string(h), "Bearer "):
+		return "not a Bearer token"
+	}
+	return "wrong token"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -78,6 +78,7 @@ func (s *Server) handleClockAdvance(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Wake != nil {
 		s.cfg.Wake()
 	}
+	s.audit(r, "clock.advance", "advance_seconds", *req.AdvanceSeconds, "now", rfc3339(now))
 	writeJSON(w, http.StatusOK, map[string]string{"now": rfc3339(now)})
 }
 
@@ -135,5 +136,6 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Merchants.Forget()
+	s.audit(r, "reset", "oid_partner", req.OidPartner)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset", "oid_partner": req.OidPartner})
 }

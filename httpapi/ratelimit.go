@@ -26,12 +26,21 @@ func newLimiter(perMerchant, perAddr float64) *limiter {
 	}
 }
 
-func (l *limiter) allow(oid string, addr netip.Addr) bool {
+// allowAddr takes a token for the client address. It runs before the body
+// is read, so a flood costs no parsing.
+func (l *limiter) allowAddr(addr netip.Addr) bool {
 	l.mu.Lock()
-	m := bucket(l.merchants, oid, l.perMerchant)
 	a := bucket(l.addrs, addr, l.perAddr)
 	l.mu.Unlock()
-	return a.Allow() && m.Allow()
+	return a.Allow()
+}
+
+// allowMerchant takes a token for the merchant, once it is known.
+func (l *limiter) allowMerchant(oid string) bool {
+	l.mu.Lock()
+	m := bucket(l.merchants, oid, l.perMerchant)
+	l.mu.Unlock()
+	return m.Allow()
 }
 
 func bucket[K comparable](m map[K]*rate.Limiter, k K, r rate.Limit) *rate.Limiter {

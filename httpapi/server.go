@@ -8,9 +8,11 @@ import (
 	"crypto/rsa"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/protocol"
 )
 
 // DefaultBodyCap is the largest request body accepted (CONTRACT.md §5).
@@ -44,23 +46,30 @@ type Config struct {
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
-	// Endpoints override the routes' endpoints by path (tests). A path with
-	// no endpoint answers 9999.
-	Endpoints map[string]Endpoint
+	// TrustedProxies are the peers whose X-Forwarded-For is read
+	// (clientAddr); none: the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
-// Server is the merchant API and admin API on one handler.
+// Server is the merchant API and the admin API: on one handler, or on two
+// listeners (MerchantHandler, AdminHandler) when --admin-addr is set.
 type Server struct {
-	cfg     Config
-	reqlog  *requestLog
-	limiter *limiter
-	handler http.Handler
+	cfg      Config
+	eps      map[string]Endpoint // by endpoint name
+	reqlog   *requestLog
+	limiter  *limiter
+	sigs     *sigCache
+	handler  http.Handler
+	merchant http.Handler
+	admin    http.Handler
 }
 
 // Endpoint answers one verified merchant request.
 type Endpoint func(ctx context.Context, r *Request) (*Answer, error)
 
-// New builds the server. Call Close to flush the request log.
+// New builds the server. Every endpoint of the table must have its use
+// case (Binding, Payments, Refunds): New panics otherwise, a wiring mistake.
+// Call Close to flush the request log.
 func New(cfg Config) *Server {
 	if cfg.BodyCap <= 0 {
 		cfg.BodyCap = DefaultBodyCap
@@ -81,34 +90,37 @@ func New(cfg Config) *Server {
 		cfg.Mode = llgate.ModeSandbox
 	}
 	eps := map[string]Endpoint{}
-	if cfg.Binding != nil {
-		for route, ep := range (&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints() {
-			eps[route] = ep
+	for _, part := range []map[string]Endpoint{
+		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
+		(&payAPI{p: cfg.Payments}).endpoints(),
+		(&refundAPI{r: cfg.Refunds}).endpoints(),
+	} {
+		for name, ep := range part {
+			eps[name] = ep
 		}
 	}
-	if cfg.Payments != nil {
-		for route, ep := range (&payAPI{p: cfg.Payments}).endpoints() {
-			eps[route] = ep
+	for _, e := range protocol.Endpoints {
+		if eps[e.Name] == nil {
+			panic("httpapi: endpoint " + e.Name + " has no implementation")
 		}
 	}
-	if cfg.Refunds != nil {
-		for route, ep := range (&refundAPI{r: cfg.Refunds}).endpoints() {
-			eps[route] = ep
-		}
-	}
-	for route, ep := range cfg.Endpoints {
-		eps[route] = ep
-	}
-	cfg.Endpoints = eps
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey)}
 	s.reqlog = newRequestLog(cfg.Store, cfg.Logger, cfg.Mode == llgate.ModeSandbox)
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
-	s.handler = s.routes()
+	s.handler, s.merchant, s.admin = s.handlers()
 	return s
 }
 
-// ServeHTTP serves every route.
+// ServeHTTP serves every route: the merchant API, the admin API and the
+// metrics on one listener.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// MerchantHandler serves the merchant API and the probes only, for a
+// listener that must not expose the admin API (--admin-addr set).
+func (s *Server) MerchantHandler() http.Handler { return s.merchant }
+
+// AdminHandler serves the admin API, the metrics and the probes only.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 // Close flushes the request log.
 func (s *Server) Close() { s.reqlog.close() }

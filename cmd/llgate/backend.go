@@ -7,6 +7,7 @@ import (
 	"os"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/httpapi"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/sqlite"
@@ -47,10 +48,15 @@ func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) 
 		store.Close()
 		return nil, err
 	}
+	proxies, err := httpapi.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	a, err := app.New(ctx, app.Options{
 		Mode: llgate.Mode(c.Mode), Store: store, MasterKey: master, PlatformKey: platformKey,
 		AdminToken: token, Limits: c.Limits == "on", CheckHMAC: c.EnvelopeHMAC == "check",
-		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger,
+		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger, TrustedProxies: proxies,
 	})
 	if err != nil {
 		store.Close()

@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/httpapi"
 )
 
 // config is every setting of the server: defaults, then LLGATE_<FLAG>
 // environment variables, then flags.
 type config struct {
 	Addr            string
+	AdminAddr       string
+	TrustedProxies  string
 	DB              string
 	Mode            string
 	AdminToken      string
@@ -48,9 +53,11 @@ func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.W
 		fs.StringVar(p, flagName, *p, help+" (env "+env+")")
 	}
 	str(&c.Addr, "addr", "listen address; :0 picks a port")
+	str(&c.AdminAddr, "admin-addr", "serve the admin API and /metrics only on this address (not on --addr)")
+	str(&c.TrustedProxies, "trusted-proxies", "comma-separated CIDRs whose X-Forwarded-For gives the client address")
 	str(&c.DB, "db", "SQLite path, :memory:, or a postgres:// URL")
 	str(&c.Mode, "mode", "sandbox or gateway")
-	str(&c.AdminToken, "admin-token", "bearer token of the admin API; generated and printed when empty")
+	str(&c.AdminToken, "admin-token", "bearer token of the admin API; empty: one generated once, kept with the database and printed at start")
 	str(&c.MasterKeyFile, "master-key-file", "file holding the 32-byte master key (hex or base64)")
 	str(&c.PlatformKeyFile, "platform-key-file", "PEM RSA private key that pins the platform key")
 	str(&c.Merchants, "merchants", "JSON array of merchant objects upserted at start")
@@ -87,6 +94,15 @@ func (c *config) validate() error {
 		}
 	default:
 		return fmt.Errorf("--envelope-hmac must be check or skip, not %q", c.EnvelopeHMAC)
+	}
+	if c.Mode == "gateway" && c.AdminToken != "" && !llgate.StrongAdminToken(c.AdminToken) {
+		return fmt.Errorf("--admin-token: a gateway's admin token must carry at least 128 bits (32 hex or 22 base64 characters)")
+	}
+	if _, err := httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %v", err)
+	}
+	if c.AdminAddr != "" && c.AdminAddr == c.Addr {
+		return fmt.Errorf("--admin-addr must differ from --addr")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
