@@ -243,7 +243,7 @@ var Endpoints = []*Endpoint{
 	{
 		Name: EPPayVerify, Path: "/v1/bankcardpay", Prefixes: mpayHost, Doc: "MPAY-verify-direct-api.md",
 		SharedWith: EPPayApply, Selects: func(o *Object) bool { return o.Has("token") && o.Has("verify_code") },
-		Summary:    "completes a payment with the SMS code (also posted to /v1/bankcardprepay)",
+		Summary: "completes a payment with the SMS code (also posted to /v1/bankcardprepay)",
 		Request: fields(
 			Field{Name: "token", Need: Required, Check: CheckToken, Example: "<token of the apply>"},
 			Field{Name: "verify_code", Need: Required, Check: ValidateCode, Example: "123456"},
