@@ -62,6 +62,12 @@ func maskAttr(a slog.Attr) slog.Attr {
 			return slog.String(a.Key, MaskText(x.Error()))
 		case []byte:
 			return slog.String(a.Key, MaskText(string(x)))
+		case []string:
+			masked := make([]string, len(x))
+			for i, e := range x {
+				masked[i] = MaskText(e)
+			}
+			return slog.Any(a.Key, masked)
 		default:
 			return slog.String(a.Key, MaskText(fmt.Sprint(x)))
 		}

@@ -75,7 +75,7 @@ var (
 // harness is a real llgate (internal/app: SQLite store, vault, sandbox
 // clock, the real use cases) on loopback.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	app      *app.App
 	store    *sqlite.Store
 	http     *httptest.Server
@@ -87,7 +87,7 @@ type harness struct {
 
 type option func(*app.Options)
 
-func newHarness(t *testing.T, opts ...option) *harness {
+func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	store := sqlite.MustOpenTest(t)
 	h := &harness{t: t, store: store, platform: platformKey(t), merchant: merchantKey(t), logs: &syncBuffer{}}

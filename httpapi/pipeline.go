@@ -87,6 +87,10 @@ func (s *Server) merchantAPI(e *protocol.Endpoint) http.Handler {
 		s.cfg.Metrics.observe(x.route, code, time.Since(start))
 		s.cfg.Logger.Debug("request", "route", x.route, "oid_partner", x.oid, "ret_code", code,
 			"reason", x.reason, "ms", time.Since(start).Milliseconds())
+		if x.merchant == nil && !s.limiter.allowAnonLog(x.addr) {
+			s.cfg.Metrics.logDropped()
+			return
+		}
 		s.reqlog.add(llgate.RequestLogEntry{At: s.now(), Path: x.route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
 	})
 }
@@ -300,6 +304,7 @@ func failureShape(a *Answer) bool {
 
 // signFresh signs with the platform key, uncached.
 func (s *Server) signFresh(signType, source string) (string, error) {
+	s.cfg.Metrics.signed(false)
 	return protocol.Sign(s.cfg.PlatformKey, signType, source)
 }
 

@@ -104,7 +104,7 @@ func New(cfg Config) *Server {
 			panic("httpapi: endpoint " + e.Name + " has no implementation")
 		}
 	}
-	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey)}
+	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
 	s.reqlog = newRequestLog(cfg.Store, cfg.Logger, cfg.Mode == llgate.ModeSandbox)
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
 	s.handler, s.merchant, s.admin = s.handlers()

@@ -13,17 +13,18 @@ import (
 // a cached one is the same bytes a fresh one would be. Junk (a body that is
 // not JSON, an unknown merchant, a GET) then costs no private-key operation.
 type sigCache struct {
-	key *rsa.PrivateKey
-	mu  sync.Mutex
-	m   map[string]string
+	key     *rsa.PrivateKey
+	metrics *Metrics
+	mu      sync.Mutex
+	m       map[string]string
 }
 
 // sigCacheMax bounds the cache; past it the cache starts afresh. The sign
 // sources of failures are few (codes × messages × merchants × sign types).
 const sigCacheMax = 4096
 
-func newSigCache(key *rsa.PrivateKey) *sigCache {
-	return &sigCache{key: key, m: make(map[string]string)}
+func newSigCache(key *rsa.PrivateKey, m *Metrics) *sigCache {
+	return &sigCache{key: key, metrics: m, m: make(map[string]string)}
 }
 
 // sign is a protocol.Answer signer.
@@ -32,6 +33,7 @@ func (c *sigCache) sign(signType, source string) (string, error) {
 	c.mu.Lock()
 	sig, ok := c.m[k]
 	c.mu.Unlock()
+	c.metrics.signed(ok)
 	if ok {
 		return sig, nil
 	}

@@ -101,7 +101,7 @@ func (c *config) validate() error {
 	if _, err := httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %v", err)
 	}
-	if c.AdminAddr != "" && c.AdminAddr == c.Addr {
+	if c.AdminAddr != "" && c.AdminAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
 		return fmt.Errorf("--admin-addr must differ from --addr")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

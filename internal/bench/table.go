@@ -24,7 +24,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "path\trequests\terrors\treq/s\tp50 ms\tp99 ms\tserver CPU µs/req\tclient CPU µs/req\tprivate ops\top µs\tcrypto share\top µs under load\tshare under load\t")
 	for _, p := range r.Paths {
 		server, share, shareLoad := "n/a", "n/a", "n/a"
-		if p.ServerCPUMicros > 0 {
+		if p.ServerCPUMicros > 0 && p.UnavoidableOps == 0 {
+			server = fmt.Sprintf("%.1f", p.ServerCPUMicros)
+		} else if p.ServerCPUMicros > 0 {
 			server = fmt.Sprintf("%.0f", p.ServerCPUMicros)
 			share = fmt.Sprintf("%.1f %%", 100*p.CryptoShare)
 			shareLoad = fmt.Sprintf("%.1f %%", 100*p.CryptoShareUnderLoad)
