@@ -79,7 +79,7 @@ func (b *Binding) Apply(ctx context.Context, a *BindApply) (token string, err er
 	if err != nil {
 		return "", err
 	}
-	text, err := newCodeText(ctx, b.SMS, a.Merchant.OidPartner, a.Card.Mobile, code, res.SMSFails)
+	text, err := newCodeText(ctx, b.SMS, b.Mode, a.Merchant.OidPartner, a.Card.Mobile, code, res.SMSFails)
 	if err != nil {
 		return "", err
 	}

@@ -46,6 +46,14 @@ func maskAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
+		// An attribute's key says what its value is, as in a sign
+		// source: identifiers stay readable, personal data gets its mask.
+		if plainKeys[a.Key] {
+			return slog.String(a.Key, v.String())
+		}
+		if m := maskerFor(a.Key); m != nil {
+			return slog.String(a.Key, m(v.String()))
+		}
 		return slog.String(a.Key, MaskText(v.String()))
 	case slog.KindGroup:
 		g := v.Group()

@@ -53,10 +53,13 @@ func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) 
 		store.Close()
 		return nil, err
 	}
+	merchantRate, _ := parseRate(c.RatePerMerchant) // validated
+	addrRate, _ := parseRate(c.RatePerAddr)
 	a, err := app.New(ctx, app.Options{
 		Mode: llgate.Mode(c.Mode), Store: store, MasterKey: master, PlatformKey: platformKey,
 		AdminToken: token, Limits: c.Limits == "on", CheckHMAC: c.EnvelopeHMAC == "check",
 		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger, TrustedProxies: proxies,
+		MerchantRate: merchantRate, AddrRate: addrRate,
 	})
 	if err != nil {
 		store.Close()

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 
 	llgate "github.com/llgate/llgate"
@@ -24,6 +26,8 @@ type config struct {
 	PlatformKeyFile string
 	Merchants       string
 	Limits          string
+	RatePerMerchant string
+	RatePerAddr     string
 	TLSCert         string
 	TLSKey          string
 	EnvelopeHMAC    string
@@ -62,6 +66,8 @@ func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.W
 	str(&c.PlatformKeyFile, "platform-key-file", "PEM RSA private key that pins the platform key")
 	str(&c.Merchants, "merchants", "JSON array of merchant objects upserted at start")
 	str(&c.Limits, "limits", "on or off: SMS caps and rate limits")
+	str(&c.RatePerMerchant, "rate-per-merchant", "merchant API requests per second per merchant (default 1000)")
+	str(&c.RatePerAddr, "rate-per-addr", "merchant API requests per second per client address (default 2000)")
 	str(&c.TLSCert, "tls-cert", "TLS certificate file (PEM)")
 	str(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
 	str(&c.EnvelopeHMAC, "envelope-hmac", "check or skip the pay_load HMAC (skip: gateway mode only)")
@@ -98,6 +104,11 @@ func (c *config) validate() error {
 	if c.Mode == "gateway" && c.AdminToken != "" && !llgate.StrongAdminToken(c.AdminToken) {
 		return fmt.Errorf("--admin-token: a gateway's admin token must carry at least 128 bits (32 hex or 22 base64 characters)")
 	}
+	for _, r := range []struct{ name, v string }{{"--rate-per-merchant", c.RatePerMerchant}, {"--rate-per-addr", c.RatePerAddr}} {
+		if _, err := parseRate(r.v); err != nil {
+			return fmt.Errorf("%s: %v", r.name, err)
+		}
+	}
 	if _, err := httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %v", err)
 	}
@@ -112,4 +123,16 @@ func (c *config) validate() error {
 
 func isPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// parseRate reads a requests-per-second flag; "" is 0, the default.
+func parseRate(v string) (float64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r <= 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+		return 0, fmt.Errorf("want a positive number of requests per second, not %q", v)
+	}
+	return r, nil
 }
