@@ -48,7 +48,9 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 			s.storeError(w, err)
 			return
 		}
-		out = append(out, msgOut{Mobile: c.Mobile, Code: c.Code, Text: c.Text, SentAt: rfc3339(m.SentAt)})
+		// The phone is masked like everywhere else: the caller named it
+		// in the query, and no admin answer carries a phone in clear.
+		out = append(out, msgOut{Mobile: llgate.MaskPhone(c.Mobile), Code: c.Code, Text: c.Text, SentAt: rfc3339(m.SentAt)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }
