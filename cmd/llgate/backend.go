@@ -57,7 +57,7 @@ func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) 
 	addrRate, _ := parseRate(c.RatePerAddr)
 	a, err := app.New(ctx, app.Options{
 		Mode: llgate.Mode(c.Mode), Store: store, MasterKey: master, PlatformKey: platformKey,
-		AdminToken: token, Limits: c.Limits == "on", CheckHMAC: c.EnvelopeHMAC == "check",
+		AdminToken: token, Limits: c.Throttle == "on", CheckHMAC: c.EnvelopeHMAC == "check",
 		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger, TrustedProxies: proxies,
 		MerchantRate: merchantRate, AddrRate: addrRate,
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,7 @@ type config struct {
 	MasterKey       string // LLGATE_MASTER_KEY only: never a flag, so it stays out of ps
 	PlatformKeyFile string
 	Merchants       string
-	Limits          string
+	Throttle        string // --throttle, alias --limits
 	RatePerMerchant string
 	RatePerAddr     string
 	TLSCert         string
@@ -39,17 +40,26 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		Addr: "127.0.0.1:8080", DB: "./llgate.db", Mode: "sandbox", Limits: "on",
+		Addr: "127.0.0.1:8080", DB: "./llgate.db", Mode: "sandbox", Throttle: "on",
 		EnvelopeHMAC: "check", LogLevel: "info",
 	}
 }
 
-// newFlagSet binds the flags to c, taking each default from the environment
-// variable LLGATE_<FLAG> when it is set.
-func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.Writer) *flag.FlagSet {
+// storeFlags are the flags of the commands that open the database
+// directly (merchant, report, keys rotate): serve's, where to find it.
+var storeFlags = []string{"db", "master-key-file", "platform-key-file", "log-level"}
+
+// newFlagSet binds the named flags of serve (all of them when only is
+// empty) to c, taking each default from the environment variable
+// LLGATE_<FLAG> when it is set, so that a command's --help lists only the
+// flags it reads.
+func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.Writer, only ...string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	str := func(p *string, flagName, help string) {
+		if len(only) > 0 && !slices.Contains(only, flagName) {
+			return
+		}
 		env := "LLGATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 		if v := getenv(env); v != "" {
 			*p = v
@@ -65,7 +75,8 @@ func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.W
 	str(&c.MasterKeyFile, "master-key-file", "file holding the 32-byte master key (hex or base64)")
 	str(&c.PlatformKeyFile, "platform-key-file", "PEM RSA private key that pins the platform key")
 	str(&c.Merchants, "merchants", "JSON array of merchant objects upserted at start")
-	str(&c.Limits, "limits", "on or off: SMS caps and rate limits")
+	str(&c.Throttle, "throttle", "on or off: SMS caps, velocity caps and rate limits (not merchants' payment limits)")
+	str(&c.Throttle, "limits", "the old name of --throttle")
 	str(&c.RatePerMerchant, "rate-per-merchant", "merchant API requests per second per merchant (default 1000)")
 	str(&c.RatePerAddr, "rate-per-addr", "merchant API requests per second per client address (default 2000)")
 	str(&c.TLSCert, "tls-cert", "TLS certificate file (PEM)")
@@ -87,10 +98,10 @@ func (c *config) validate() error {
 	default:
 		return fmt.Errorf("--mode must be sandbox or gateway, not %q", c.Mode)
 	}
-	switch c.Limits {
+	switch c.Throttle {
 	case "on", "off":
 	default:
-		return fmt.Errorf("--limits must be on or off, not %q", c.Limits)
+		return fmt.Errorf("--throttle (--limits) must be on or off, not %q", c.Throttle)
 	}
 	switch c.EnvelopeHMAC {
 	case "check":

@@ -23,8 +23,8 @@ import (
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c := defaultConfig()
 	fs := c.newFlagSet("llgate serve", getenv, stderr)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if err := c.validate(); err != nil {
 		return err

@@ -123,6 +123,10 @@ type PathResult struct {
 	// Exhausted is true when the bind apply's pre-built requests ran out
 	// before Duration: the timed phase ended early.
 	Exhausted bool `json:"exhausted,omitempty"`
+	// RateLimited counts answers 9903: the server runs with its rate
+	// limits on, so part of the requests cost it almost nothing and the
+	// crypto share is not computed (it would read above 100 %).
+	RateLimited int `json:"rate_limited,omitempty"`
 }
 
 // path describes what a bench path sends and what it must answer.
