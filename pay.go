@@ -83,9 +83,6 @@ func checkLimits(ctx context.Context, tx Tx, m *Merchant, personFP string, amoun
 // ChinaDate is yyyyMMdd of t in China time (settle_date).
 func ChinaDate(t time.Time) string { return t.In(ChinaTime).Format("20060102") }
 
-// ChinaTimestamp is yyyyMMddHHmmss of t in China time.
-func ChinaTimestamp(t time.Time) string { return t.In(ChinaTime).Format("20060102150405") }
-
 // openOrder opens an order's sealed secret.
 func (p *Payments) openOrder(ctx context.Context, o *Order) (*OrderSecret, error) {
 	return OpenOrderSecret(ctx, p.Vault, o)
