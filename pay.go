@@ -29,6 +29,8 @@ type Payments struct {
 	// Pending, when set, keeps what recent applies wrote, so that their
 	// verifies need not read it again. Nil: every verify reads.
 	Pending *PendingPays
+
+	atOnce bool // set by NewPayments: verifyAtOnce first
 }
 
 func (p *Payments) observe(status string) {

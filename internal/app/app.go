@@ -147,11 +147,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Store: o.Store, Vault: v, Clock: a.Clock, Transport: transport, Timeout: o.NotifyTimeout,
 		Logger: o.Logger, Metrics: notify.NewMetrics(o.Registry),
 	}
-	a.Payments = &llgate.Payments{
+	a.Payments = llgate.NewPayments(llgate.Payments{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, SMS: o.SMS, Binding: a.Binding,
 		Notices: &notify.Signer{Key: a.PlatformKey}, Mode: o.Mode, Caps: a.Binding.Caps, Wake: a.Notifier.Wake,
 		Pending: &llgate.PendingPays{},
-	}
+	})
 	a.Refunds = &llgate.Refunds{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, Notices: a.Payments.Notices,
 		Payments: a.Payments, Wake: a.Notifier.Wake,
