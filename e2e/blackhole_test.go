@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
@@ -25,14 +24,9 @@ func TestPostgresStopsAnswering(t *testing.T) {
 		readyWithin   = 2 * time.Second
 		recoverWithin = 10 * time.Second
 	)
-	direct := postgres.TestURL(t) // skips without LLGATE_TEST_POSTGRES
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	px := blackhole.Start(t, u.Host)
-	u.Host = px.Addr()
-	store, err := postgres.OpenWith(context.Background(), u.String(), postgres.Options{Timeout: dbTimeout})
+	// TestURL skips the test without LLGATE_TEST_POSTGRES.
+	px, proxied := blackhole.StartURL(t, postgres.TestURL(t))
+	store, err := postgres.OpenWith(context.Background(), proxied, postgres.Options{Timeout: dbTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"net/url"
 	"testing"
 	"time"
 
@@ -18,13 +17,8 @@ import (
 func throughProxy(t *testing.T, timeout time.Duration) (*postgres.Store, *blackhole.Proxy, string) {
 	t.Helper()
 	direct := postgres.TestURL(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	px := blackhole.Start(t, u.Host)
-	u.Host = px.Addr()
-	s, err := postgres.OpenWith(t.Context(), u.String(), postgres.Options{Timeout: timeout})
+	px, proxied := blackhole.StartURL(t, direct)
+	s, err := postgres.OpenWith(t.Context(), proxied, postgres.Options{Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}

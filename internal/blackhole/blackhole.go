@@ -7,6 +7,7 @@ package blackhole
 
 import (
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 )
@@ -38,6 +39,19 @@ func Start(tb testing.TB, upstream string) *Proxy {
 	p.wg.Go(p.accept)
 	tb.Cleanup(p.Close)
 	return p
+}
+
+// StartURL starts a proxy to the host of rawURL (postgres://host:port/...)
+// and returns it with rawURL leading to it instead.
+func StartURL(tb testing.TB, rawURL string) (*Proxy, string) {
+	tb.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		tb.Fatalf("blackhole: %v", err)
+	}
+	p := Start(tb, u.Host)
+	u.Host = p.Addr()
+	return p, u.String()
 }
 
 // Addr is the address clients dial instead of upstream.
