@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/client"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/internal/blackhole"
 	"github.com/llgate/llgate/postgres"
@@ -24,28 +25,11 @@ func TestPostgresStopsAnswering(t *testing.T) {
 		readyWithin   = 2 * time.Second
 		recoverWithin = 10 * time.Second
 	)
-	// TestURL skips the test without LLGATE_TEST_POSTGRES.
-	px, proxied := blackhole.StartURL(t, postgres.TestURL(t))
-	store, err := postgres.OpenWith(context.Background(), proxied, postgres.Options{Timeout: dbTimeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	e := newEnv(t, store, limitsOff, func(o *app.Options) { o.RequestTimeout = requestTimeout })
+	e, px := behindProxy(t, dbTimeout, requestTimeout)
 	c := e.merchant(oidA, map[string]any{"sms_code": "123456"})
 	rcv := newReceiver(t)
 	na := e.bind(c, "buyer", zhang, card(t, 970, "0000"))
-
-	// list asks for the buyer's agreements: the client fails the test on
-	// anything but a signed answer with HTTP 200.
-	list := func() (string, time.Duration) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		start := time.Now()
-		r, err := c.BindList(ctx, map[string]string{"user_id": "buyer", "offset": "0"})
-		return code(t, r, err), time.Since(start)
-	}
+	list := func() (string, time.Duration) { return timedList(t, c) }
 	ready := func() (int, time.Duration) {
 		t.Helper()
 		hc := &http.Client{Timeout: 30 * time.Second}
@@ -112,4 +96,48 @@ func TestPostgresStopsAnswering(t *testing.T) {
 	if n := rcv.wait(1)[0]; n["oid_paybill"] != r.Get("oid_paybill") {
 		t.Errorf("notification after: %v", n)
 	}
+}
+
+// The request's own deadline bounds it too: with a store that would wait a
+// minute, a merchant request answers at --request-timeout.
+func TestRequestTimeoutBoundsTheStore(t *testing.T) {
+	const requestTimeout = time.Second
+	e, px := behindProxy(t, time.Minute, requestTimeout)
+	c := e.merchant(oidA, nil)
+	if got, _ := timedList(t, c); got == "9999" {
+		t.Fatalf("bind list before: %s", got)
+	}
+	px.Block()
+	got, took := timedList(t, c)
+	t.Logf("blocked: bind list answered %s in %s", got, took.Round(time.Millisecond))
+	// Generous for a loaded machine, far below the store's minute.
+	if within := requestTimeout + 4*time.Second; got != "9999" || took > within {
+		t.Errorf("blocked: bind list answered %s in %s, want 9999 within %s", got, took, within)
+	}
+	px.Forward()
+}
+
+// behindProxy runs llgate on a fresh PostgreSQL schema reached through a
+// proxy that can stop forwarding. It skips without LLGATE_TEST_POSTGRES.
+func behindProxy(t *testing.T, dbTimeout, requestTimeout time.Duration) (*env, *blackhole.Proxy) {
+	t.Helper()
+	px, proxied := blackhole.StartURL(t, postgres.TestURL(t))
+	store, err := postgres.OpenWith(context.Background(), proxied, postgres.Options{Timeout: dbTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := newEnv(t, store, limitsOff, func(o *app.Options) { o.RequestTimeout = requestTimeout })
+	return e, px
+}
+
+// timedList asks for the agreements of user "buyer": the client fails the
+// test on anything but a signed answer with HTTP 200.
+func timedList(t *testing.T, c *client.Client) (string, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	r, err := c.BindList(ctx, map[string]string{"user_id": "buyer", "offset": "0"})
+	return code(t, r, err), time.Since(start)
 }
