@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/protocol"
@@ -82,8 +84,14 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyTimeout bounds /readyz's ping: a load balancer's probe must hear
+// "not ready" well within its own timeout, not hang with the database.
+const readyTimeout = time.Second
+
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Store.Ping(r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.cfg.Logger.Warn("store not ready", "err", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unavailable"})
 		return

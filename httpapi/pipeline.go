@@ -68,8 +68,10 @@ func (s *Server) merchantAPI(e *protocol.Endpoint) http.Handler {
 					ans = s.errorAnswer(x, &llgate.Error{Code: llgate.CodeSystem})
 				}
 			}()
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+			defer cancel()
 			var err error
-			ans, err = s.process(r.Context(), x, r, e)
+			ans, err = s.process(ctx, x, r, e)
 			if err != nil {
 				ans = s.errorAnswer(x, err)
 			}

@@ -18,6 +18,9 @@ import (
 // DefaultBodyCap is the largest request body accepted (CONTRACT.md §5).
 const DefaultBodyCap = 64 << 10
 
+// DefaultRequestTimeout is Config.RequestTimeout when it is zero.
+const DefaultRequestTimeout = 10 * time.Second
+
 // Config holds the server's dependencies. Zero values get defaults in New.
 type Config struct {
 	Mode         llgate.Mode
@@ -49,6 +52,11 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is read
 	// (clientAddr); none: the header is ignored.
 	TrustedProxies []netip.Prefix
+	// RequestTimeout bounds the work of one merchant request (default
+	// DefaultRequestTimeout): past it, the store calls still running are
+	// abandoned and the answer is a signed 9999. Each store call has its own,
+	// shorter bound; this one caps a request that makes several.
+	RequestTimeout time.Duration
 }
 
 // Server is the merchant API and the admin API: on one handler, or on two
@@ -73,6 +81,9 @@ type Endpoint func(ctx context.Context, r *Request) (*Answer, error)
 func New(cfg Config) *Server {
 	if cfg.BodyCap <= 0 {
 		cfg.BodyCap = DefaultBodyCap
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

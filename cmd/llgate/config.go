@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/postgres"
 )
 
 // config is every setting of the server: defaults, then LLGATE_<FLAG>
@@ -36,12 +38,15 @@ type config struct {
 	SMS             string
 	SMSURL          string
 	SMSTemplate     string
+	DBTimeout       string
+	RequestTimeout  string
 }
 
 func defaultConfig() config {
 	return config{
 		Addr: "127.0.0.1:8080", DB: "./llgate.db", Mode: "sandbox", Throttle: "on",
 		EnvelopeHMAC: "check", LogLevel: "info",
+		DBTimeout: postgres.DefaultTimeout.String(), RequestTimeout: httpapi.DefaultRequestTimeout.String(),
 	}
 }
 
@@ -86,6 +91,8 @@ func (c *config) newFlagSet(name string, getenv func(string) string, stderr io.W
 	str(&c.SMS, "sms", "SMS sender: outbox (the sandbox inbox, default), log, or http")
 	str(&c.SMSURL, "sms-url", "http SMS sender: the provider's URL")
 	str(&c.SMSTemplate, "sms-template", `http SMS sender: body template, e.g. {"to":{{json .Mobile}},"text":{{json .Text}}}`)
+	str(&c.DBTimeout, "db-timeout", "PostgreSQL: the longest one transaction, ping or connection attempt may wait for the database")
+	str(&c.RequestTimeout, "request-timeout", "the longest a merchant request may work before it answers 9999")
 	if v := getenv("LLGATE_MASTER_KEY"); v != "" {
 		c.MasterKey = v
 	}
@@ -129,7 +136,29 @@ func (c *config) validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	return nil
+	_, _, err := c.timeouts()
+	return err
+}
+
+// timeouts parses --db-timeout and --request-timeout; an empty one is zero,
+// which takes the default.
+func (c *config) timeouts() (db, request time.Duration, err error) {
+	if db, err = positiveDuration("--db-timeout", c.DBTimeout); err != nil {
+		return 0, 0, err
+	}
+	request, err = positiveDuration("--request-timeout", c.RequestTimeout)
+	return db, request, err
+}
+
+func positiveDuration(flag, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration such as 5s, not %q", flag, s)
+	}
+	return d, nil
 }
 
 func isPostgres(db string) bool {

@@ -33,7 +33,7 @@ func runKeysRotate(ctx context.Context, args []string, getenv func(string) strin
 	}
 	logger := newLogger(stderr, c.LogLevel)
 
-	store, err := openStore(ctx, c.DB)
+	store, err := openStore(ctx, &c)
 	if err != nil {
 		return err
 	}

@@ -228,7 +228,7 @@ func TestKeysRotate(t *testing.T) {
 
 func mustOpenStore(t *testing.T, db string) llgate.Store {
 	t.Helper()
-	s, err := openStore(t.Context(), db)
+	s, err := openStore(t.Context(), &config{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

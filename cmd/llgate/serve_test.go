@@ -235,6 +235,9 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		{"--envelope-hmac", "skip"}, // sandbox must check
 		{"--tls-cert", "x.pem"},
 		{"--db", "postgres://127.0.0.1:1/none"}, // no master key
+		{"--db-timeout", "0s"},
+		{"--db-timeout", "soon"},
+		{"--request-timeout", "-1s"},
 	}
 	for _, args := range cases {
 		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, io.Discard, io.Discard)
@@ -242,6 +245,20 @@ func TestServeRejectsBadConfig(t *testing.T) {
 			t.Errorf("%v: want an error", args)
 		}
 	}
+	env := map[string]string{"LLGATE_DB_TIMEOUT": "5"} // a number without its unit
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--db-timeout") {
+		t.Errorf("LLGATE_DB_TIMEOUT=5: got %v, want an error naming --db-timeout", err)
+	}
+}
+
+func TestServeTimeoutFlags(t *testing.T) {
+	s := serve(t, map[string]string{"LLGATE_DB_TIMEOUT": "2s"}, "--addr", "127.0.0.1:0", "--db", ":memory:", "--request-timeout", "3s")
+	resp, err := http.Get("http://" + s.Addr + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", err, resp)
+	}
+	resp.Body.Close()
 }
 
 func selfSigned(t *testing.T, dir string) (string, string) {

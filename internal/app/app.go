@@ -54,6 +54,9 @@ type Options struct {
 	// Issuer is the card issuer channel; nil: the simulated issuing bank
 	// (with its test-card outcomes in sandbox mode).
 	Issuer llgate.Issuer
+	// RequestTimeout bounds one merchant request (httpapi's default when
+	// zero). The store's own timeout is set where it is opened.
+	RequestTimeout time.Duration
 }
 
 // App is a wired llgate.
@@ -178,7 +181,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
 		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, TrustedProxies: o.TrustedProxies,
-		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate,
+		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
 	})
 	return a, nil
 }
