@@ -1,5 +1,7 @@
 package protocol
 
+import "strings"
+
 // The wire as data: every merchant API endpoint llgate serves, with its
 // paths, transport, request fields and answer fields. The server routes and
 // validates by it, the SDK and `llgate call` build requests by it, and the
@@ -163,7 +165,7 @@ func bindApply(name, path string, prefixes []string, t Transport, payTypes, summ
 		Field{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the merchant's user"},
 		Field{Name: "platform", Doc: "the platform whose users the merchant shares (its configured one)"},
 		Field{Name: "pay_type", Need: Required, Check: CheckOneOf(payTypes), Example: payTypes[:1],
-			Doc: "what the card is bound for: " + payTypes},
+			Doc: "what the card is bound for: " + strings.Join(strings.Split(payTypes, ""), ", ") + " (debit, credit, either)"},
 	)
 	req = append(req, holderFields...)
 	req = append(req, creditFields...)
