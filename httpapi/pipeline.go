@@ -93,7 +93,7 @@ func (s *Server) merchantAPI(e *protocol.Endpoint) http.Handler {
 			s.cfg.Metrics.logDropped()
 			return
 		}
-		s.reqlog.add(llgate.RequestLogEntry{At: s.now(), Path: x.route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
+		s.cfg.Log.Add(llgate.RequestLogEntry{At: s.now(), Path: x.route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
 	})
 }
 

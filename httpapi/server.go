@@ -49,6 +49,10 @@ type Config struct {
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
+	// Sandbox has the sandbox's operations (clock, inbox, reset); nil in
+	// gateway mode. Log is the request log (nil: none kept).
+	Sandbox *llgate.Sandbox
+	Log     *llgate.RequestLog
 	// TrustedProxies are the peers whose X-Forwarded-For is read
 	// (clientAddr); none: the header is ignored.
 	TrustedProxies []netip.Prefix
@@ -64,7 +68,6 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	eps      map[string]Endpoint // by endpoint name
-	reqlog   *requestLog
 	limiter  *limiter
 	sigs     *sigCache
 	handler  http.Handler
@@ -116,7 +119,9 @@ func New(cfg Config) *Server {
 		}
 	}
 	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
-	s.reqlog = newRequestLog(cfg.Store, cfg.Logger, cfg.Mode == llgate.ModeSandbox)
+	if s.cfg.Log == nil {
+		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Logger, false)
+	}
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
 	s.handler, s.merchant, s.admin = s.handlers()
 	return s
@@ -133,8 +138,8 @@ func (s *Server) MerchantHandler() http.Handler { return s.merchant }
 // AdminHandler serves the admin API, the metrics and the probes only.
 func (s *Server) AdminHandler() http.Handler { return s.admin }
 
-// Close flushes the request log.
-func (s *Server) Close() { s.reqlog.close() }
+// Close does nothing: the request log is the caller's to close.
+func (s *Server) Close() {}
 
 func (s *Server) sandbox() bool { return s.cfg.Mode == llgate.ModeSandbox }
 

@@ -72,6 +72,8 @@ type App struct {
 	Notifier     *notify.Worker
 	Reports      *report.Generator
 	PlatformKey  *rsa.PrivateKey
+	Sandbox      *llgate.Sandbox    // nil in gateway mode
+	Log          *llgate.RequestLog // the sandbox's request log
 	// AdminToken is the admin API's token; TokenKept says it is the one
 	// kept with the database rather than one given in Options.
 	AdminToken string
@@ -174,6 +176,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 			}, func() float64 { _, c := wc.WriteCounts(); return float64(c) }),
 		)
 	}
+	a.Log = llgate.NewRequestLog(o.Store, o.Logger, o.Mode == llgate.ModeSandbox)
+	if a.SandboxClock != nil {
+		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log, Wake: a.Notifier.Wake}
+	}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
 	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
@@ -182,6 +188,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
 		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, TrustedProxies: o.TrustedProxies,
 		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
+		Sandbox: a.Sandbox, Log: a.Log,
 	})
 	return a, nil
 }
@@ -242,5 +249,5 @@ func (a *App) SettleNow(ctx context.Context) error {
 	return nil
 }
 
-// Close flushes the server's request log. The store is the caller's.
-func (a *App) Close() { a.Server.Close() }
+// Close flushes the request log. The store is the caller's.
+func (a *App) Close() { a.Server.Close(); a.Log.Close() }
