@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
 )
 
 // RequestLog is the sandbox's record of merchant requests (behind
