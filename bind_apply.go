@@ -93,7 +93,7 @@ func (b *Binding) apply(ctx context.Context, a *BindApply, info CardInfo, vel ve
 	if err != nil {
 		return "", err
 	}
-	text, err := newCodeText(ctx, b.SMS, a.Merchant.OidPartner, a.Card.Mobile, code, res.SMSFails)
+	text, err := newCodeText(ctx, b.SMS, b.Mode, a.Merchant.OidPartner, a.Card.Mobile, code, res.SMSFails)
 	if err != nil {
 		return "", err
 	}

@@ -6,3 +6,9 @@ var (
 	CheckCode    = checkCode
 	CodeAccepted = codeAccepted
 )
+
+// The credit-card expiry rules.
+var (
+	ValidYYMM   = validYYMM
+	ExpiredYYMM = expiredYYMM
+)

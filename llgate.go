@@ -5,10 +5,7 @@
 // package of its own (protocol, sqlite, postgres, vault, httpapi, ...).
 package llgate
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Mode is how the process runs: a sandbox for merchants' tests, or a gateway
 // for real payments.
@@ -33,8 +30,3 @@ func (f ClockFunc) Now() time.Time { return f() }
 
 // ChinaTime is UTC+8, the zone of every date on the wire.
 var ChinaTime = time.FixedZone("CST", 8*3600)
-
-// Pinger reports whether a dependency answers; used by /readyz.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}

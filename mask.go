@@ -154,6 +154,9 @@ type span struct {
 // more digits except in the values of identifier and date fields such as
 // oid_partner, no_order and dt_order.
 func MaskText(s string) string {
+	if plainText(s) {
+		return s
+	}
 	var spans []span
 	for _, m := range keyPattern.FindAllStringSubmatchIndex(s, -1) {
 		var key string
@@ -198,6 +201,27 @@ func MaskText(s string) string {
 	}
 	b.WriteString(digitRun.ReplaceAllStringFunc(s[last:], maskDigits))
 	return b.String()
+}
+
+// plainText says, in one pass, that s has nothing MaskText would change: no
+// '=' or '"' (so no k=v pair and no JSON member) and no run of 11 digits.
+// Most log lines and failure reasons are such text; the regular
+// expressions are then not run at all.
+func plainText(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '=' || c == '"':
+			return false
+		case '0' <= c && c <= '9':
+			if run++; run >= 11 {
+				return false
+			}
+		default:
+			run = 0
+		}
+	}
+	return true
 }
 
 // pairValueEnd finds the end of a k=v value: the next '&', line break or

@@ -46,6 +46,14 @@ func maskAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
+		// An attribute's key says what its value is, as in a sign
+		// source: identifiers stay readable, personal data gets its mask.
+		if plainKeys[a.Key] {
+			return slog.String(a.Key, v.String())
+		}
+		if m := maskerFor(a.Key); m != nil {
+			return slog.String(a.Key, m(v.String()))
+		}
 		return slog.String(a.Key, MaskText(v.String()))
 	case slog.KindGroup:
 		g := v.Group()
@@ -62,6 +70,12 @@ func maskAttr(a slog.Attr) slog.Attr {
 			return slog.String(a.Key, MaskText(x.Error()))
 		case []byte:
 			return slog.String(a.Key, MaskText(string(x)))
+		case []string:
+			masked := make([]string, len(x))
+			for i, e := range x {
+				masked[i] = MaskText(e)
+			}
+			return slog.Any(a.Key, masked)
 		default:
 			return slog.String(a.Key, MaskText(fmt.Sprint(x)))
 		}

@@ -34,9 +34,14 @@ type MerchantAuth struct {
 }
 
 type cachedAuth struct {
-	auth    *MerchantAuth
+	auth    *MerchantAuth // nil: no such merchant (a negative entry)
 	expires time.Time
 }
+
+// maxCachedAuth bounds the cache: unknown oid_partners are cached too (junk
+// must not cost a store read each), and they are as many as a client makes
+// up. Past it the cache starts afresh.
+const maxCachedAuth = 10_000
 
 // MerchantPatch is a partial update; nil fields stay as they are.
 type MerchantPatch struct {
@@ -214,9 +219,16 @@ func (s *Merchants) Auth(ctx context.Context, oid string) (*MerchantAuth, error)
 	c, ok := s.cache[oid]
 	s.mu.Unlock()
 	if ok && now.Before(c.expires) {
+		if c.auth == nil {
+			return nil, ErrNotFound
+		}
 		return c.auth, nil
 	}
 	m, err := s.Get(ctx, oid)
+	if errors.Is(err, ErrNotFound) {
+		s.put(oid, nil, now)
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -235,17 +247,21 @@ func (s *Merchants) Auth(ctx context.Context, oid string) (*MerchantAuth, error)
 		}
 		a.MD5Key = string(b)
 	}
+	s.put(oid, a, now)
+	return a, nil
+}
+
+func (s *Merchants) put(oid string, a *MerchantAuth, now time.Time) {
 	ttl := s.CacheTTL
 	if ttl == 0 {
 		ttl = time.Second
 	}
 	s.mu.Lock()
-	if s.cache == nil {
+	if s.cache == nil || len(s.cache) >= maxCachedAuth {
 		s.cache = make(map[string]cachedAuth)
 	}
 	s.cache[oid] = cachedAuth{auth: a, expires: now.Add(ttl)}
 	s.mu.Unlock()
-	return a, nil
 }
 
 // Forget drops every cached merchant (after a reset).

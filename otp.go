@@ -70,9 +70,14 @@ func codeMatches(v Vault, c *Challenge, code string) bool {
 	return subtle.ConstantTimeCompare([]byte(codeHash(v, c, code)), []byte(c.CodeHash)) == 1
 }
 
-// SMSText is the text of a one-time code message.
-func SMSText(code string) string {
-	return "【llgate沙箱】您的验证码为" + code + "，10分钟内有效，请勿泄露。"
+// SMSText is the text of a one-time code message. The sandbox says it is
+// one; a gateway's texts go to real customers and do not.
+func SMSText(mode Mode, code string) string {
+	sig := "【llgate】"
+	if mode == ModeSandbox {
+		sig = "【llgate沙箱】"
+	}
+	return sig + "您的验证码为" + code + "，10分钟内有效，请勿泄露。"
 }
 
 // Caps limit how many texts go out (CONTRACT.md §6) and, per hour, to how

@@ -29,6 +29,8 @@ type Payments struct {
 	// Pending, when set, keeps what recent applies wrote, so that their
 	// verifies need not read it again. Nil: every verify reads.
 	Pending *PendingPays
+
+	atOnce bool // set by NewPayments: verifyAtOnce first
 }
 
 func (p *Payments) observe(status string) {
@@ -82,9 +84,6 @@ func checkLimits(ctx context.Context, tx Tx, m *Merchant, personFP string, amoun
 
 // ChinaDate is yyyyMMdd of t in China time (settle_date).
 func ChinaDate(t time.Time) string { return t.In(ChinaTime).Format("20060102") }
-
-// ChinaTimestamp is yyyyMMddHHmmss of t in China time.
-func ChinaTimestamp(t time.Time) string { return t.In(ChinaTime).Format("20060102150405") }
 
 // openOrder opens an order's sealed secret.
 func (p *Payments) openOrder(ctx context.Context, o *Order) (*OrderSecret, error) {

@@ -170,7 +170,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	}
 	code := p.code(m)
 	mobileFP := p.Vault.Fingerprint("mobile", card.secret.BindMob)
-	text, err := newCodeText(ctx, p.SMS, m.OidPartner, card.secret.BindMob, code, card.smsFails)
+	text, err := newCodeText(ctx, p.SMS, p.Mode, m.OidPartner, card.secret.BindMob, code, card.smsFails)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (p *Payments) code(m *Merchant) string {
 }
 
 func (p *Payments) text(ctx context.Context, m *Merchant, mobile, code string) error {
-	return sendSMS(ctx, p.SMS, SMS{OidPartner: m.OidPartner, Mobile: mobile, Code: code, Text: SMSText(code)})
+	return sendSMS(ctx, p.SMS, SMS{OidPartner: m.OidPartner, Mobile: mobile, Code: code, Text: SMSText(p.Mode, code)})
 }
 
 // replay answers a repeated apply: the original order; a new token when the

@@ -47,7 +47,7 @@ func (pp *PendingPays) put(token string, s verifySnapshot) {
 }
 
 // asStored returns a copy of o as the store gives it back: times in UTC, to
-// the millisecond. A hinted order is compared with the stored one (sameTerms).
+// the millisecond, so a hint reads like a fresh snapshot.
 func asStored(o Order) *Order {
 	for _, t := range []*time.Time{&o.ValidUntil, &o.SettleAt, &o.CountedAt, &o.PaidAt, &o.CreatedAt, &o.UpdatedAt} {
 		if !t.IsZero() {

@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// TestSameTerms: a one-transaction verify may only write what it prepared
-// when the locked order differs from its snapshot by what counting it and a
-// repeated apply change; anything else must send it to the two-phase path.
-func TestSameTerms(t *testing.T) {
+// TestSameCharge: a one-transaction verify may only write what it prepared
+// when the locked order is still the payment it prepared for: its state,
+// token and times may have moved (counting it, a repeated apply), its
+// terms may not.
+func TestSameCharge(t *testing.T) {
 	at := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 	snap := &Order{
 		OidPaybill: "2026112200000001", OidPartner: "201408071000001539", NoOrder: "o1", Amount: 100, MoneyOrder: "1.00",
@@ -35,11 +36,12 @@ func TestSameTerms(t *testing.T) {
 		{"Amount", func(o *Order) { o.Amount = 101 }, false},
 		{"Agreement", func(o *Order) { o.NoAgree = "" }, false},
 		{"Secret", func(o *Order) { o.Sealed[0] = 9 }, false},
-		{"ValidUntil", func(o *Order) { o.ValidUntil = at.Add(2 * time.Hour) }, false},
-		{"Memo", func(o *Order) { o.Memo = "x" }, false},
+		{"ValidUntil", func(o *Order) { o.ValidUntil = at.Add(2 * time.Hour) }, true}, // checked under lock
+		{"NotifyURL", func(o *Order) { o.NotifyURL = "http://x/n" }, false},
+		{"Card", func(o *Order) { o.CardFP = "other" }, false},
 	} {
-		if got := sameTerms(counted(tc.edit), snap); got != tc.want {
-			t.Errorf("%s: sameTerms = %v, want %v", tc.name, got, tc.want)
+		if got := sameCharge(counted(tc.edit), snap); got != tc.want {
+			t.Errorf("%s: sameCharge = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -124,11 +124,19 @@ func (r *Refunds) lockOrder(ctx context.Context, tx Tx, a *RefundApply) (*Order,
 	return o, err
 }
 
-// Query finds a merchant's refund by no_refund (and dt_refund when given):
-// 8901 otherwise.
-func (r *Refunds) Query(ctx context.Context, oid, noRefund, dtRefund string) (*Refund, *Order, error) {
-	ref, err := view(ctx, r.Store, func(tx Tx) (*Refund, error) { return tx.RefundByNo(ctx, oid, noRefund) })
-	if errors.Is(err, ErrNotFound) || err == nil && dtRefund != "" && ref.DtRefund != dtRefund {
+// Query finds a merchant's refund by no_refund (and dt_refund when given),
+// or by oid_refundno alone (LianLian's official RefundQueryDemo sends only
+// that); both given must name the same refund. Anything else, another
+// merchant's refund included, answers 8901.
+func (r *Refunds) Query(ctx context.Context, oid, noRefund, dtRefund, oidRefundno string) (*Refund, *Order, error) {
+	ref, err := view(ctx, r.Store, func(tx Tx) (*Refund, error) {
+		if oidRefundno != "" {
+			return tx.Refund(ctx, oidRefundno)
+		}
+		return tx.RefundByNo(ctx, oid, noRefund)
+	})
+	if errors.Is(err, ErrNotFound) || err == nil && (ref.OidPartner != oid ||
+		noRefund != "" && ref.NoRefund != noRefund || dtRefund != "" && ref.DtRefund != dtRefund) {
 		return nil, nil, Errorf(CodeNoRecord, "no such refund")
 	}
 	if err != nil {

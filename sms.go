@@ -37,8 +37,8 @@ type codeText struct {
 }
 
 // newCodeText prepares the text of code to mobile for merchant oid.
-func newCodeText(ctx context.Context, s SMSSender, oid, mobile, code string, fails bool) (*codeText, error) {
-	t := &codeText{sender: s, m: SMS{OidPartner: oid, Mobile: mobile, Code: code, Text: SMSText(code)}, fails: fails}
+func newCodeText(ctx context.Context, s SMSSender, mode Mode, oid, mobile, code string, fails bool) (*codeText, error) {
+	t := &codeText{sender: s, m: SMS{OidPartner: oid, Mobile: mobile, Code: code, Text: SMSText(mode, code)}, fails: fails}
 	if st, ok := s.(SMSStager); ok && !fails {
 		w, err := st.Stage(ctx, t.m)
 		if err != nil {

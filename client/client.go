@@ -45,9 +45,15 @@ type Client struct {
 	// PlatformKey is LianLian's (or llgate's) public key: envelopes are
 	// sealed to it and answers are verified with it.
 	PlatformKey *rsa.PublicKey
-	// SignType is "RSA" (MD5withRSA, what every client sends) or
-	// "SHA256withRSA"; empty means "RSA". A request's own sign_type wins.
+	// SignType is "RSA" (MD5withRSA, what every client sends),
+	// "SHA256withRSA", or "MD5" (the legacy keyed hash, with MD5Key); empty
+	// means "RSA". A request's own sign_type wins.
 	SignType string
+	// MD5Key is the merchant's key of the legacy keyed hash: requests with
+	// sign_type MD5 are signed md5(source+"&key="+MD5Key), and answers
+	// signed so are checked with it. It is a shared secret, not a
+	// signature: only for merchants still configured for it.
+	MD5Key string
 	// HTTPClient sends the requests; nil uses a client with DefaultTimeout.
 	HTTPClient *http.Client
 	// Trace, when set, receives each stage of a call for debugging:
@@ -210,9 +216,6 @@ func (c *Client) body(fields map[string]string, encrypted bool) (body []byte, si
 
 // sign copies fields, completes oid_partner and sign_type, and adds sign.
 func (c *Client) sign(fields map[string]string) (map[string]string, string, error) {
-	if c.Key == nil {
-		return nil, "", errors.New("llgate: client has no Key")
-	}
 	m := maps.Clone(fields)
 	if m == nil {
 		m = make(map[string]string)
@@ -234,6 +237,15 @@ func (c *Client) sign(fields map[string]string) (map[string]string, string, erro
 	m["sign_type"] = signType
 	src := protocol.SignSourceMap(m)
 	c.trace("sign_source", src)
+	switch {
+	case signType == "MD5" && c.MD5Key == "":
+		return nil, "", errors.New("llgate: sign_type MD5 needs the client's MD5Key")
+	case signType == "MD5":
+		m["sign"] = protocol.SignMD5(src, c.MD5Key)
+		return m, signType, nil
+	case c.Key == nil:
+		return nil, "", errors.New("llgate: client has no Key")
+	}
 	sig, err := protocol.Sign(c.Key, signType, src)
 	if err != nil {
 		return nil, "", fmt.Errorf("llgate: sign request: %w", err)
@@ -292,7 +304,14 @@ func (c *Client) readAnswer(raw []byte, path, requestSignType string) (*Response
 	if sig == "" {
 		return resp, fmt.Errorf("%w: no sign", ErrBadAnswerSignature)
 	}
-	if err := protocol.Verify(c.PlatformKey, signType, protocol.SignSource(obj, protocol.AnswerUnsigned(path)...), sig); err != nil {
+	src := protocol.SignSource(obj, protocol.AnswerUnsigned(path)...)
+	if signType == "MD5" {
+		// Only a client that holds the key, and asked with MD5, takes
+		// an answer signed with it: anyone with the key could forge one.
+		if c.MD5Key == "" || requestSignType != "MD5" || protocol.VerifyMD5(src, c.MD5Key, sig) != nil {
+			return resp, fmt.Errorf("%w (sign_type MD5)", ErrBadAnswerSignature)
+		}
+	} else if err := protocol.Verify(c.PlatformKey, signType, src, sig); err != nil {
 		return resp, fmt.Errorf("%w (sign_type %s): %w", ErrBadAnswerSignature, signType, err)
 	}
 	switch code := obj.Get("ret_code"); code {

@@ -12,7 +12,7 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/client"
-	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
@@ -20,40 +20,28 @@ import (
 
 const testOid = "201408071000001539"
 
-// TestAgainstRealHandler runs the SDK against the real httpapi pipeline:
-// real store, vault, envelope opening and signature checks.
+// bindFields is a complete MPAY bind apply for user.
+func bindFields(user string) map[string]string {
+	return map[string]string{"user_id": user, "pay_type": "2", "id_type": "0", "id_no": "110105199003071239",
+		"acct_name": "张三", "card_no": "6222021234567800002", "bind_mob": "13800138000"}
+}
+
+// TestAgainstRealHandler runs the SDK against the real server: internal/app
+// with its store, vault, envelope opening, signature checks and use cases.
 func TestAgainstRealHandler(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
-	v, err := vault.New(store, vault.GenerateMasterKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock, err := llgate.NewSandboxClock(ctx, store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	platform := mustPrivateKey(t, "platform_private_pkcs8.pem")
 	merchant := mustPrivateKey(t, "merchant_private_pkcs8.pem")
-	ms := &llgate.Merchants{Store: store, Vault: v, Clock: clock, ParseKey: protocol.ParsePublicKey}
-	if _, err := ms.Create(ctx, &llgate.Merchant{OidPartner: testOid, PublicKeys: []string{protocol.MarshalPublicKeyPEM(&merchant.PublicKey)}}, ""); err != nil {
+	a, err := app.New(ctx, app.Options{Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(),
+		PlatformKey: platform, AdminToken: "t", Limits: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	seen := make(chan *httpapi.Request, 1)
-	echo := func(ctx context.Context, r *httpapi.Request) (*httpapi.Answer, error) {
-		seen <- r
-		if r.Fields.Get("card_no") == "" {
-			return nil, llgate.FieldError("card_no", "missing")
-		}
-		return httpapi.NewAnswer("0000", map[string]string{"oid_partner": testOid, "card_no": "0002"}), nil
+	if _, err := a.Merchants.Create(ctx, &llgate.Merchant{OidPartner: testOid, PublicKeys: []string{protocol.MarshalPublicKeyPEM(&merchant.PublicKey)}}, ""); err != nil {
+		t.Fatal(err)
 	}
-	srv := httpapi.New(httpapi.Config{
-		Store: store, Vault: v, Clock: clock, SandboxClock: clock, Merchants: ms, PlatformKey: platform,
-		AdminToken: "t", CheckHMAC: true,
-		Endpoints: map[string]httpapi.Endpoint{httpapi.RouteCardBin: echo, httpapi.RouteBindApply: echo},
-	})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { ts.Close(); srv.Close() })
+	ts := httptest.NewServer(a.Server)
+	t.Cleanup(func() { ts.Close(); a.Close() })
 
 	for _, signType := range []string{"RSA", "SHA256withRSA"} {
 		c := client.New(ts.URL, testOid, merchant, &platform.PublicKey)
@@ -62,18 +50,15 @@ func TestAgainstRealHandler(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", signType, err)
 		}
-		if res.Get("ret_code") != "0000" || res.Get("sign_type") != signType {
+		if res.Get("ret_code") != "0000" || res.Get("sign_type") != signType || res.Get("bank_code") != "01020000" {
 			t.Errorf("%s: answer %v", signType, res.Fields)
 		}
-		<-seen
 	}
 
 	c := client.New(ts.URL, testOid, merchant, &platform.PublicKey)
-	if _, err := c.BindApply(ctx, map[string]string{"card_no": "6222021234567800002", "user_id": "u1"}); err != nil {
-		t.Fatalf("envelope: %v", err)
-	}
-	if r := <-seen; !r.Encrypted || r.Fields.Get("user_id") != "u1" {
-		t.Errorf("envelope request seen as %+v", r)
+	res, err := c.BindApply(ctx, bindFields("u1"))
+	if err != nil || res.Get("ret_code") != "8888" || res.Get("user_id") != "u1" || res.Get("token") == "" {
+		t.Fatalf("envelope: %v, %v", res, err)
 	}
 
 	// Bodies built ahead (Body, EncryptedBody), posted by other means, and
@@ -81,14 +66,22 @@ func TestAgainstRealHandler(t *testing.T) {
 	for _, tc := range []struct {
 		route     string
 		encrypted bool
-	}{{httpapi.RouteCardBin, false}, {httpapi.RouteBindApply, true}} {
+		fields    map[string]string
+		want      string
+	}{
+		{client.PathCardBin, false, map[string]string{"card_no": "6222021234567800002"}, "0000"},
+		{client.PathBindApply, true, bindFields("u2"), "8888"},
+	} {
 		build := c.Body
 		if tc.encrypted {
 			build = c.EncryptedBody
 		}
-		body, err := build(map[string]string{"card_no": "6222021234567800002", "user_id": "u2"})
+		body, err := build(tc.fields)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if sealed := bytes.Contains(body, []byte(`"pay_load"`)) && !bytes.Contains(body, []byte("6222021234567800002")); sealed != tc.encrypted {
+			t.Errorf("%s: body sealed %v, want %v: %s", tc.route, sealed, tc.encrypted, body)
 		}
 		res, err := http.Post(ts.URL+tc.route, "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -96,10 +89,7 @@ func TestAgainstRealHandler(t *testing.T) {
 		}
 		raw, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if r := <-seen; r.Encrypted != tc.encrypted || r.Fields.Get("user_id") != "u2" {
-			t.Errorf("%s: request seen as %+v", tc.route, r)
-		}
-		if a, err := c.ReadAnswer(tc.route, raw); err != nil || a.Get("ret_code") != "0000" {
+		if a, err := c.ReadAnswer(tc.route, raw); err != nil || a.Get("ret_code") != tc.want {
 			t.Errorf("%s: ReadAnswer: %v, %v", tc.route, a, err)
 		}
 		if _, err := untrustingOf(ts.URL, merchant).ReadAnswer(tc.route, raw); !errors.Is(err, client.ErrBadAnswerSignature) {
@@ -112,7 +102,6 @@ func TestAgainstRealHandler(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.RetCode != "1004" || apiErr.RetMsg != "商户请求参数校验错误（card_no）" {
 		t.Fatalf("missing field: got %v", err)
 	}
-	<-seen
 
 	other := client.New(ts.URL, testOid, platform, &platform.PublicKey) // signs with the wrong key
 	if _, err := other.CardBin(ctx, map[string]string{"card_no": "1"}); !errors.As(err, &apiErr) || apiErr.RetCode != "1001" {
@@ -120,10 +109,9 @@ func TestAgainstRealHandler(t *testing.T) {
 	}
 
 	untrusting := untrustingOf(ts.URL, merchant)
-	if _, err := untrusting.CardBin(ctx, map[string]string{"card_no": "1"}); !errors.Is(err, client.ErrBadAnswerSignature) {
+	if _, err := untrusting.CardBin(ctx, map[string]string{"card_no": "6222021234567800002"}); !errors.Is(err, client.ErrBadAnswerSignature) {
 		t.Fatalf("answer signed by another key: got %v, want ErrBadAnswerSignature", err)
 	}
-	<-seen
 }
 
 // untrustingOf is a client that takes its own key for the platform's.

@@ -254,3 +254,62 @@ func tally(n int, fn func() string) map[string]int {
 	}
 	return count
 }
+
+// adminBody calls the admin API and returns the body of a 200 answer.
+func (e *env) adminBody(method, path string) []byte {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("%s %s: status %d: %s", method, path, resp.StatusCode, b)
+	}
+	return b
+}
+
+// settleReports writes the report files the clock made due (the report
+// loop does the same by itself).
+func (e *env) settleReports() {
+	e.t.Helper()
+	for {
+		n, err := e.app.Reports.RunDue(e.t.Context())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// waitAttempts waits until the merchant's notifications have had n
+// attempts between them (the worker runs by itself).
+func (e *env) waitAttempts(oid string, n int) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got struct {
+			Notifications []struct {
+				Attempts []any `json:"attempts"`
+			} `json:"notifications"`
+		}
+		e.admin("GET", "/admin/notifications?oid_partner="+oid, nil, 200, &got)
+		done := 0
+		for _, x := range got.Notifications {
+			done += len(x.Attempts)
+		}
+		if done >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d of %d notification attempts after 30 s", done, n)
+		}
+		e.app.Notifier.Wake()
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/protocol"
@@ -17,11 +19,23 @@ func (s *Server) adminAuth(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := []byte(r.Header.Get("Authorization"))
 		if s.cfg.AdminToken == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+			s.audit(r, "admin.login_failed", "reason", authFailure(got))
 			writeError(w, http.StatusUnauthorized, "missing or wrong admin token")
 			return
 		}
 		h(w, r)
 	})
+}
+
+// authFailure says why an Authorization header failed, without quoting it.
+func authFailure(h []byte) string {
+	switch {
+	case len(h) == 0:
+		return "no Authorization header"
+	case !strings.HasPrefix(string(h), "Bearer "):
+		return "not a Bearer token"
+	}
+	return "wrong token"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -70,8 +84,14 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyTimeout bounds /readyz's ping: a load balancer's probe must hear
+// "not ready" well within its own timeout, not hang with the database.
+const readyTimeout = time.Second
+
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Store.Ping(r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.cfg.Logger.Warn("store not ready", "err", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unavailable"})
 		return

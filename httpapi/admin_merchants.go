@@ -176,7 +176,9 @@ func (s *Server) handleMerchantCreate(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, merchantJSON(m))
+	out := merchantJSON(m)
+	s.audit(r, "merchant.create", "oid_partner", m.OidPartner, "fields", changedFields(merchantOut{}, out, len(m.MD5Key) > 0))
+	writeJSON(w, http.StatusCreated, out)
 }
 
 func (s *Server) handleMerchantList(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +215,10 @@ func (s *Server) handleMerchantPatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := j.Patch()
-	var m *llgate.Merchant
+	var before, m *llgate.Merchant
+	if err == nil {
+		before, err = s.cfg.Merchants.Get(r.Context(), oid)
+	}
 	if err == nil {
 		m, err = s.cfg.Merchants.Patch(r.Context(), oid, p)
 	}
@@ -221,5 +226,7 @@ func (s *Server) handleMerchantPatch(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, merchantJSON(m))
+	out := merchantJSON(m)
+	s.audit(r, "merchant.update", "oid_partner", oid, "fields", changedFields(merchantJSON(before), out, p.MD5Key != nil))
+	writeJSON(w, http.StatusOK, out)
 }

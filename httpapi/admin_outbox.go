@@ -96,6 +96,7 @@ func (s *Server) handleNotificationResend(w http.ResponseWriter, r *http.Request
 	if s.cfg.Wake != nil {
 		s.cfg.Wake()
 	}
+	s.audit(r, "notification.resend", "id", out.ID, "oid_partner", out.OidPartner)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -144,6 +145,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
+	s.audit(r, "report.download", "name", rp.Name, "oid_partner", rp.OidPartner)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(plain)))
 	w.Header().Set("Content-Disposition", `attachment; filename="`+rp.Name+`"`)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -12,20 +11,15 @@ import (
 func rfc3339(t time.Time) string { return t.In(llgate.ChinaTime).Format(time.RFC3339) }
 
 // handleSMS lists the texts sent to one phone, newest first. The phone is
-// looked up by its fingerprint; the query string is never logged.
+// looked up by its fingerprint and answered masked; the query string is
+// never logged.
 func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 	mobile := trimmed(r.URL.Query().Get("mobile"))
 	if mobile == "" {
 		writeError(w, http.StatusBadRequest, "mobile is required")
 		return
 	}
-	ctx := r.Context()
-	var msgs []*llgate.SMSMessage
-	err := s.cfg.Store.View(ctx, func(tx llgate.Tx) error {
-		var err error
-		msgs, err = tx.SMSMessages(ctx, s.cfg.Vault.Fingerprint("mobile", mobile), queryLimit(r, 100, 1000))
-		return err
-	})
+	msgs, err := s.cfg.Sandbox.Inbox(r.Context(), mobile, queryLimit(r, 100, 1000))
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -38,17 +32,9 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]msgOut, 0, len(msgs))
 	for _, m := range msgs {
-		plain, err := s.cfg.Vault.Open(ctx, m.OidPartner, llgate.TableSMS, m.ID, m.Sealed)
-		if err != nil {
-			s.storeError(w, err)
-			return
-		}
-		var c llgate.SMSContent
-		if err := json.Unmarshal(plain, &c); err != nil {
-			s.storeError(w, err)
-			return
-		}
-		out = append(out, msgOut{Mobile: c.Mobile, Code: c.Code, Text: c.Text, SentAt: rfc3339(m.SentAt)})
+		// The caller named the phone in the query; no admin answer
+		// carries a phone in clear.
+		out = append(out, msgOut{Mobile: llgate.MaskPhone(m.Mobile), Code: m.Code, Text: m.Text, SentAt: rfc3339(m.SentAt)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }
@@ -65,31 +51,21 @@ func (s *Server) handleClockAdvance(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid JSON: "+err.Error())
 		return
 	}
-	const maxAdvance = 10 * 365 * 24 * 3600
-	if req.AdvanceSeconds == nil || *req.AdvanceSeconds <= 0 || *req.AdvanceSeconds > maxAdvance {
+	if req.AdvanceSeconds == nil || *req.AdvanceSeconds <= 0 || *req.AdvanceSeconds > int64(llgate.MaxAdvance/time.Second) {
 		writeError(w, http.StatusBadRequest, "advance_seconds must be a whole number from 1 to 315360000")
 		return
 	}
-	now, err := s.cfg.SandboxClock.Advance(r.Context(), time.Duration(*req.AdvanceSeconds)*time.Second)
+	now, err := s.cfg.Sandbox.Advance(r.Context(), time.Duration(*req.AdvanceSeconds)*time.Second)
 	if err != nil {
 		s.storeError(w, err)
 		return
 	}
-	if s.cfg.Wake != nil {
-		s.cfg.Wake()
-	}
+	s.audit(r, "clock.advance", "advance_seconds", *req.AdvanceSeconds, "now", rfc3339(now))
 	writeJSON(w, http.StatusOK, map[string]string{"now": rfc3339(now)})
 }
 
 func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
-	s.reqlog.sync()
-	ctx := r.Context()
-	var entries []*llgate.RequestLogEntry
-	err := s.cfg.Store.View(ctx, func(tx llgate.Tx) error {
-		var err error
-		entries, err = tx.RequestLog(ctx, r.URL.Query().Get("oid_partner"), queryLimit(r, 100, 1000))
-		return err
-	})
+	entries, err := s.cfg.Log.List(r.Context(), r.URL.Query().Get("oid_partner"), queryLimit(r, 100, 1000))
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -116,16 +92,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid JSON: "+err.Error())
 		return
 	}
-	ctx := r.Context()
-	s.reqlog.sync()
-	err := s.cfg.Store.Update(ctx, func(tx llgate.Tx) error {
-		if req.OidPartner != "" {
-			if _, err := tx.Merchant(ctx, req.OidPartner); err != nil {
-				return err
-			}
-		}
-		return tx.Reset(ctx, req.OidPartner)
-	})
+	err := s.cfg.Sandbox.Reset(r.Context(), req.OidPartner)
 	if errors.Is(err, llgate.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such merchant")
 		return
@@ -134,6 +101,6 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	s.cfg.Merchants.Forget()
+	s.audit(r, "reset", "oid_partner", req.OidPartner)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset", "oid_partner": req.OidPartner})
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -114,12 +114,12 @@ func TestAdminMerchants(t *testing.T) {
 	}
 
 	// The legacy keyed hash works once md5_key and sign type MD5 are set.
-	f := map[string]string{"oid_partner": oid, "card_no": "1", "sign_type": "MD5"}
+	f := map[string]string{"oid_partner": oid, "card_no": "6222021234567800002", "sign_type": "MD5"}
 	f["sign"] = protocol.SignMD5(protocol.SignSourceMap(f), "secret")
 	body, _ := json.Marshal(f)
-	h2 := h.post(httpapi.RouteCardBin, body)
-	if h2["ret_code"] != "9999" { // no endpoint in this harness: verified, then "not implemented"
-		t.Errorf("MD5 request: got %s %s, want it verified", h2["ret_code"], h2["ret_msg"])
+	h2 := h.post(routeCardBin, body)
+	if h2["ret_code"] != "0000" || h2["bank_code"] != "01020000" {
+		t.Errorf("MD5 request: got %s %s, want it verified and answered", h2["ret_code"], h2["ret_msg"])
 	}
 	src := protocol.SignSourceMap(h2)
 	if h2["sign_type"] != "MD5" || protocol.VerifyMD5(src, "secret", h2["sign"]) != nil {
@@ -165,10 +165,10 @@ func TestAdminClock(t *testing.T) {
 }
 
 func TestAdminRequestLog(t *testing.T) {
-	h := newHarness(t, withEndpoint(httpapi.RouteCardBin, echo(nil)))
+	h := newHarness(t)
 	good := signed(t, h.merchant, "RSA", binFields())
-	h.post(httpapi.RouteCardBin, good)
-	h.post(httpapi.RouteCardBin, []byte(strings.Replace(string(good), "6222021234567800002", "6222021234567800010", 1)))
+	h.post(routeCardBin, good)
+	h.post(routeCardBin, []byte(strings.Replace(string(good), "6222021234567800002", "6222021234567800010", 1)))
 	var got struct {
 		Requests []map[string]string `json:"requests"`
 	}
@@ -177,7 +177,7 @@ func TestAdminRequestLog(t *testing.T) {
 		t.Fatalf("requests: got %d, want 2: %v", len(got.Requests), got.Requests)
 	}
 	fail, ok := got.Requests[0], got.Requests[1]
-	if fail["ret_code"] != "1001" || ok["ret_code"] != "0000" || fail["path"] != httpapi.RouteCardBin {
+	if fail["ret_code"] != "1001" || ok["ret_code"] != "0000" || fail["path"] != routeCardBin {
 		t.Fatalf("newest first: %v", got.Requests)
 	}
 	if !strings.Contains(fail["reason"], "sign source") || !strings.Contains(fail["reason"], "oid_partner="+vectorOid) {
@@ -211,11 +211,11 @@ func TestAdminEmptyOutboxes(t *testing.T) {
 }
 
 func TestAdminReset(t *testing.T) {
-	h := newHarness(t, withEndpoint(httpapi.RouteCardBin, echo(nil)))
+	h := newHarness(t)
 	const other = "201408071000004444"
 	h.addMerchant(other, readKey(t, "merchant_public_spki.pem"), nil)
 	ctx := context.Background()
-	now := h.clock.Now()
+	now := h.app.Clock.Now()
 	err := h.store.Update(ctx, func(tx llgate.Tx) error {
 		for _, oid := range []string{vectorOid, other} {
 			if err := tx.InsertSMS(ctx, &llgate.SMSMessage{ID: "sms-" + oid, OidPartner: oid, MobileFP: "fp", Sealed: []byte{1}, SentAt: now}); err != nil {
@@ -227,7 +227,7 @@ func TestAdminReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.post(httpapi.RouteCardBin, signed(t, h.merchant, "RSA", binFields()))
+	h.post(routeCardBin, signed(t, h.merchant, "RSA", binFields()))
 	count := func(oid string) (sms, reqs int) {
 		_ = h.store.View(ctx, func(tx llgate.Tx) error {
 			all, _ := tx.SMSMessages(ctx, "fp", 100)
@@ -259,13 +259,13 @@ func TestAdminReset(t *testing.T) {
 	if len(list.Merchants) != 0 {
 		t.Errorf("after full reset: %d merchants left", len(list.Merchants))
 	}
-	if got := h.post(httpapi.RouteCardBin, signed(t, h.merchant, "RSA", binFields()))["ret_code"]; got != "3001" {
+	if got := h.post(routeCardBin, signed(t, h.merchant, "RSA", binFields()))["ret_code"]; got != "3001" {
 		t.Errorf("merchant API after full reset: got %s, want 3001", got)
 	}
 }
 
 func TestGatewayModeHidesSandboxAdmin(t *testing.T) {
-	h := newHarness(t, func(c *httpapi.Config) { c.Mode = llgate.ModeGateway; c.SandboxClock = nil })
+	h := newHarness(t, func(o *app.Options) { o.Mode = llgate.ModeGateway })
 	for _, p := range []string{"/admin/clock", "/admin/sms?mobile=1", "/admin/requests"} {
 		h.admin("GET", p, nil, 404, nil)
 	}

@@ -18,13 +18,13 @@ type bindAPI struct {
 
 func (api *bindAPI) endpoints() map[string]Endpoint {
 	return map[string]Endpoint{
-		RouteBindApply:    api.apply(mpayFamilies, llgate.CodeSMSSent),
-		RouteTraderBind:   api.apply(traderFamilies, llgate.CodeOK),
-		RouteBindVerify:   api.verify,
-		RouteTraderVerify: api.verify,
-		RouteUnbind:       api.unbind,
-		RouteBindList:     api.list,
-		RouteCardBin:      api.cardBin,
+		protocol.EPBindApply:       api.apply(mpayFamilies, llgate.CodeSMSSent),
+		protocol.EPBindApplyPlain:  api.apply(traderFamilies, llgate.CodeOK),
+		protocol.EPBindVerify:      api.verify,
+		protocol.EPBindVerifyPlain: api.verify,
+		protocol.EPUnbind:          api.unbind,
+		protocol.EPBindList:        api.list,
+		protocol.EPCardBin:         api.cardBin,
 	}
 }
 

@@ -7,15 +7,17 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
@@ -52,47 +54,77 @@ func platformKey(t testing.TB) *rsa.PrivateKey {
 	return k
 }
 
-// harness is a real server (SQLite store, vault, sandbox clock) on loopback.
+// Paths of the endpoint table, for the tests.
+func pathOf(name string) string {
+	e, ok := protocol.EndpointByName(name)
+	if !ok {
+		panic("no endpoint " + name)
+	}
+	return e.Path
+}
+
+var (
+	routeBindApply  = pathOf(protocol.EPBindApply)
+	routeCardBin    = pathOf(protocol.EPCardBin)
+	routeBindList   = pathOf(protocol.EPBindList)
+	routeRefund     = pathOf(protocol.EPRefund)
+	routePayApply   = pathOf(protocol.EPPayApply)
+	routeOrderQuery = pathOf(protocol.EPOrderQuery)
+)
+
+// harness is a real llgate (internal/app: SQLite store, vault, sandbox
+// clock, the real use cases) on loopback.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
+	app      *app.App
 	store    *sqlite.Store
-	srv      *httpapi.Server
 	http     *httptest.Server
 	platform *rsa.PrivateKey
 	merchant *rsa.PrivateKey
 	ms       *llgate.Merchants
-	clock    *llgate.SandboxClock
+	logs     *syncBuffer
 }
 
-type option func(*httpapi.Config)
+type option func(*app.Options)
 
-func newHarness(t *testing.T, opts ...option) *harness {
+func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
-	ctx := context.Background()
 	store := sqlite.MustOpenTest(t)
-	v, err := vault.New(store, vault.GenerateMasterKey())
+	h := &harness{t: t, store: store, platform: platformKey(t), merchant: merchantKey(t), logs: &syncBuffer{}}
+	o := app.Options{
+		Store: store, MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform, AdminToken: adminToken,
+		Limits: true, Logger: slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	a, err := app.New(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock, err := llgate.NewSandboxClock(ctx, store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, store: store, platform: platformKey(t), merchant: merchantKey(t), clock: clock}
-	h.ms = &llgate.Merchants{Store: store, Vault: v, Clock: clock, ParseKey: protocol.ParsePublicKey}
-	cfg := httpapi.Config{
-		Mode: llgate.ModeSandbox, Store: store, Vault: v, Clock: clock, SandboxClock: clock,
-		Merchants: h.ms, PlatformKey: h.platform, AdminToken: adminToken, CheckHMAC: true, Limits: true,
-		Endpoints: map[string]httpapi.Endpoint{},
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	h.srv = httpapi.New(cfg)
-	h.http = httptest.NewServer(h.srv)
-	t.Cleanup(func() { h.http.Close(); h.srv.Close() })
+	h.app, h.ms = a, a.Merchants
+	h.http = httptest.NewServer(a.Server)
+	t.Cleanup(func() { h.http.Close(); a.Close() })
 	h.addMerchant(vectorOid, readKey(t, "merchant_public_spki.pem"), nil)
 	return h
+}
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (h *harness) addMerchant(oid, pub string, edit func(*llgate.Merchant)) {
@@ -205,18 +237,4 @@ func newRSAKey(t testing.TB) *rsa.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
-}
-
-// echo is an endpoint that answers 0000 and records the verified request.
-func echo(got chan<- *httpapi.Request) httpapi.Endpoint {
-	return func(ctx context.Context, r *httpapi.Request) (*httpapi.Answer, error) {
-		if got != nil {
-			got <- r
-		}
-		return httpapi.NewAnswer(llgate.CodeOK, map[string]string{"oid_partner": r.Merchant.Merchant.OidPartner}), nil
-	}
-}
-
-func withEndpoint(route string, ep httpapi.Endpoint) option {
-	return func(c *httpapi.Config) { c.Endpoints[route] = ep }
 }

@@ -14,6 +14,8 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	signs    *prometheus.CounterVec
+	dropped  prometheus.Counter
 }
 
 // NewMetrics registers the metrics on reg (a new registry when nil).
@@ -32,7 +34,15 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	m.signs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "llgate_api_answer_signatures_total",
+		Help: "Answer signatures by source: fresh (a private-key operation) or cached (a failure answer signed before).",
+	}, []string{"source"})
+	m.dropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "llgate_request_log_dropped_total",
+		Help: "Request-log entries left out: requests without a known merchant beyond 20 a second from one address.",
+	})
+	reg.MustRegister(m.requests, m.latency, m.signs, m.dropped)
 	return m
 }
 
@@ -44,3 +54,13 @@ func (m *Metrics) observe(route, code string, d time.Duration) {
 func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
+
+func (m *Metrics) signed(cached bool) {
+	if cached {
+		m.signs.WithLabelValues("cached").Inc()
+	} else {
+		m.signs.WithLabelValues("fresh").Inc()
+	}
+}
+
+func (m *Metrics) logDropped() { m.dropped.Inc() }

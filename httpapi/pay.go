@@ -20,19 +20,10 @@ type payAPI struct {
 
 func (api *payAPI) endpoints() map[string]Endpoint {
 	return map[string]Endpoint{
-		RoutePayApply:   api.applyOrVerify,
-		RoutePayVerify:  api.verify,
-		RouteOrderQuery: api.query,
+		protocol.EPPayApply:   api.apply,
+		protocol.EPPayVerify:  api.verify,
+		protocol.EPOrderQuery: api.query,
 	}
-}
-
-// applyOrVerify: real clients post the pay verify to /v1/bankcardprepay too
-// (COMPAT.md); a body with token and verify_code is a verify.
-func (api *payAPI) applyOrVerify(ctx context.Context, r *Request) (*Answer, error) {
-	if r.Fields.Has("token") && r.Fields.Has("verify_code") {
-		return api.verify(ctx, r)
-	}
-	return api.apply(ctx, r)
 }
 
 // riskKeys must be in a pay apply's risk_item (CONTRACT.md §6).

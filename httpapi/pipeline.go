@@ -15,14 +15,15 @@ import (
 )
 
 // Request is a merchant request that passed the pipeline: its merchant is
-// known and allowed, its envelope (if any) opened, its signature verified.
+// known and allowed, its envelope (if any) opened, its signature verified,
+// its fields valid for its endpoint.
 type Request struct {
-	Route     string // the canonical route, e.g. "/bankcardbind.htm"
+	Endpoint  *protocol.Endpoint
 	Merchant  *llgate.MerchantAuth
 	Fields    *protocol.Object // the signed fields (the envelope's inside, if any)
 	SignType  string
 	Encrypted bool
-	Addr      netip.Addr
+	Addr      netip.Addr // the client, as --trusted-proxies resolves it
 }
 
 // Answer is what an endpoint returns; the pipeline signs and sends it.
@@ -48,23 +49,29 @@ type exchange struct {
 	reason   string // why it failed, masked, for the request log
 }
 
-// merchantAPI serves one merchant API route. envelope says whether the
-// route accepts a pay_load envelope.
-func (s *Server) merchantAPI(route string, envelope bool, ep Endpoint) http.Handler {
+// merchantAPI serves the endpoint e on its paths.
+//
+// The order of the steps keeps junk cheap: the per-address rate limit comes
+// before the body is read, and every failure answer carries nothing of the
+// request but its merchant and sign_type, so its signature comes from a
+// small cache (sigCache) instead of a private-key operation per request.
+func (s *Server) merchantAPI(e *protocol.Endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		x := &exchange{route: route, signType: llgate.SignRSA, addr: remoteAddr(r)}
+		x := &exchange{route: e.Path, signType: llgate.SignRSA, addr: s.clientAddr(r)}
 		var ans *Answer
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
-					s.cfg.Logger.Error("panic in merchant API", "route", route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					s.cfg.Logger.Error("panic in merchant API", "route", x.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 					x.reason = "internal error (panic)"
 					ans = s.errorAnswer(x, &llgate.Error{Code: llgate.CodeSystem})
 				}
 			}()
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+			defer cancel()
 			var err error
-			ans, err = s.process(r.Context(), x, r, envelope, ep)
+			ans, err = s.process(ctx, x, r, e)
 			if err != nil {
 				ans = s.errorAnswer(x, err)
 			}
@@ -72,21 +79,28 @@ func (s *Server) merchantAPI(route string, envelope bool, ep Endpoint) http.Hand
 		code := ans.Fields["ret_code"]
 		body, err := s.sign(x, ans)
 		if err != nil {
-			s.cfg.Logger.Error("sign answer", "route", route, "err", err)
+			s.cfg.Logger.Error("sign answer", "route", x.route, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
-		s.cfg.Metrics.observe(route, code, time.Since(start))
-		s.cfg.Logger.Debug("request", "route", route, "oid_partner", x.oid, "ret_code", code,
+		s.cfg.Metrics.observe(x.route, code, time.Since(start))
+		s.cfg.Logger.Debug("request", "route", x.route, "oid_partner", x.oid, "ret_code", code,
 			"reason", x.reason, "ms", time.Since(start).Milliseconds())
-		s.reqlog.add(llgate.RequestLogEntry{At: s.now(), Path: route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
+		if x.merchant == nil && !s.limiter.allowAnonLog(x.addr) {
+			s.cfg.Metrics.logDropped()
+			return
+		}
+		s.cfg.Log.Add(llgate.RequestLogEntry{At: s.now(), Path: x.route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
 	})
 }
 
-func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, envelope bool, ep Endpoint) (*Answer, error) {
+func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *protocol.Endpoint) (*Answer, error) {
+	if s.cfg.Limits && !s.limiter.allowAddr(x.addr) {
+		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited: address %s", x.addr)
+	}
 	if r.Method != http.MethodPost {
 		return nil, llgate.Errorf(llgate.CodeUnparseable, "method %s: the API takes POST", r.Method)
 	}
@@ -123,11 +137,11 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, enve
 	if !auth.Merchant.AllowsAddr(x.addr) {
 		return nil, llgate.Errorf(llgate.CodeBadIP, "address %s is not in the merchant's ip_allowlist", x.addr)
 	}
-	if s.cfg.Limits && !s.limiter.allow(oid, x.addr) {
-		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited")
+	if s.cfg.Limits && !s.limiter.allowMerchant(oid) {
+		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited: merchant")
 	}
 	fields, encrypted := outer, false
-	if envelope && outer.Has("pay_load") {
+	if e.Transport == protocol.Envelope && outer.Has("pay_load") {
 		if fields, err = s.openEnvelope(outer); err != nil {
 			return nil, err
 		}
@@ -142,10 +156,26 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, enve
 	if err := s.verify(x, fields); err != nil {
 		return nil, err
 	}
-	if ep == nil {
-		return nil, llgate.Errorf(llgate.CodeSystem, "route %s is not implemented yet", x.route)
+	e = s.selectEndpoint(e, fields)
+	x.route = e.Path
+	if err := protocol.Validate(e, fields); err != nil {
+		return nil, err
 	}
-	return ep(ctx, &Request{Route: x.route, Merchant: auth, Fields: fields, SignType: x.signType, Encrypted: encrypted, Addr: x.addr})
+	if err := s.checkNotifyURL(ctx, e, fields); err != nil {
+		return nil, err
+	}
+	return s.eps[e.Name](ctx, &Request{Endpoint: e, Merchant: auth, Fields: fields, SignType: x.signType, Encrypted: encrypted, Addr: x.addr})
+}
+
+// selectEndpoint picks, among the endpoints served on e's path, the one the
+// request is for: pay verify posted to the pay apply path (COMPAT.md).
+func (s *Server) selectEndpoint(e *protocol.Endpoint, f *protocol.Object) *protocol.Endpoint {
+	for _, o := range protocol.Endpoints {
+		if o.SharedWith == e.Name && o.Selects(f) {
+			return o
+		}
+	}
+	return e
 }
 
 func (s *Server) openEnvelope(outer *protocol.Object) (*protocol.Object, error) {
@@ -237,31 +267,49 @@ func reasonOf(e *llgate.Error) string {
 
 // sign signs the answer with the platform key and the request's sign_type
 // (RSA when unknown), or with the merchant's MD5 key for the legacy hash.
+// Failures come from the signature cache: their sign sources repeat.
 func (s *Server) sign(x *exchange, a *Answer) ([]byte, error) {
 	t := x.signType
 	switch {
 	case t == llgate.SignMD5 && x.merchant != nil && x.merchant.MD5Key != "":
-		a.Fields["sign_type"] = llgate.SignMD5
 		a.SignMD5(x.merchant.MD5Key)
 	default:
 		if t == llgate.SignMD5 {
 			t = llgate.SignRSA
 		}
-		if err := a.Sign(s.cfg.PlatformKey, t); err != nil {
+		sign := s.signFresh
+		if failureShape(a) {
+			sign = s.sigs.sign
+		}
+		if err := a.SignWith(t, sign); err != nil {
 			return nil, err
 		}
 	}
 	return a.MarshalJSON()
 }
 
-func isSignType(t string) bool {
-	return t == llgate.SignRSA || t == llgate.SignSHA256 || t == llgate.SignMD5
+// failureShape says whether the answer carries nothing but what every
+// failure carries, so its signature may come from the cache.
+func failureShape(a *Answer) bool {
+	if len(a.Unsigned) > 0 {
+		return false
+	}
+	for k := range a.Fields {
+		switch k {
+		case "ret_code", "ret_msg", "oid_partner", "sign_type", "sign":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
-func remoteAddr(r *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return ap.Addr().Unmap()
+// signFresh signs with the platform key, uncached.
+func (s *Server) signFresh(signType, source string) (string, error) {
+	s.cfg.Metrics.signed(false)
+	return protocol.Sign(s.cfg.PlatformKey, signType, source)
+}
+
+func isSignType(t string) bool {
+	return t == llgate.SignRSA || t == llgate.SignSHA256 || t == llgate.SignMD5
 }

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
@@ -9,7 +8,8 @@ import (
 	"testing"
 
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/httpapi"
+	"github.com/llgate/llgate/internal/app"
+	"github.com/llgate/llgate/issuer"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -29,21 +29,13 @@ func envelope(t *testing.T, h *harness, inner []byte, outerOid string, opts prot
 }
 
 func TestBadInput(t *testing.T) {
-	h := newHarness(t,
-		withEndpoint(httpapi.RouteCardBin, func(ctx context.Context, r *httpapi.Request) (*httpapi.Answer, error) {
-			if err := httpapi.Require(r.Fields, "card_no"); err != nil {
-				return nil, err
-			}
-			return httpapi.NewAnswer("0000", nil), nil
-		}),
-		withEndpoint(httpapi.RouteBindApply, echo(nil)),
-	)
+	h := newHarness(t)
 	other := newRSAKey(t)
 	h.addMerchant("201408071000009999", protocol.MarshalPublicKeyPEM(&h.merchant.PublicKey), func(m *llgate.Merchant) {
 		m.SignTypes = []string{llgate.SignRSA}
 	})
 	good := signed(t, h.merchant, "RSA", binFields())
-	innerGood := signed(t, h.merchant, "RSA", map[string]string{"oid_partner": vectorOid, "user_id": "u1"})
+	innerGood := signed(t, h.merchant, "RSA", bindApplyFields())
 
 	deep := strings.Repeat(`{"a":`, 9) + `1` + strings.Repeat(`}`, 9)
 	tamper := func(mutate func(parts []string)) []byte {
@@ -72,38 +64,40 @@ func TestBadInput(t *testing.T) {
 		code       string
 		msgHas     string
 	}{
-		{"OK", httpapi.RouteCardBin, good, "0000", ""},
-		{"EmptyBody", httpapi.RouteCardBin, nil, "1012", ""},
-		{"NotJSON", httpapi.RouteCardBin, []byte("card_no=1&oid_partner=2"), "1012", ""},
-		{"TrailingGarbage", httpapi.RouteCardBin, append(append([]byte{}, good...), "xyz"...), "1012", ""},
-		{"TopLevelArray", httpapi.RouteCardBin, []byte(`[1,2]`), "1012", ""},
-		{"OverCap", httpapi.RouteCardBin, []byte(`{"a":"` + strings.Repeat("x", 70000) + `"}`), "9901", ""},
-		{"DeepNesting", httpapi.RouteCardBin, []byte(deep), "9901", ""},
-		{"DuplicateKey", httpapi.RouteCardBin, []byte(`{"oid_partner":"201408071000001539","oid_partner":"201408071000001539"}`), "9901", ""},
-		{"CaseVariantKey", httpapi.RouteCardBin, []byte(`{"oid_partner":"201408071000001539","OID_partner":"x"}`), "9901", ""},
-		{"MissingOid", httpapi.RouteCardBin, []byte(`{"card_no":"1"}`), "1004", "oid_partner"},
-		{"UnknownOid", httpapi.RouteCardBin, signed(t, h.merchant, "RSA", map[string]string{"oid_partner": "201408071000000000"}), "3001", ""},
-		{"MalformedOid", httpapi.RouteCardBin, []byte(`{"oid_partner":"abc"}`), "3001", ""},
-		{"MissingSign", httpapi.RouteCardBin, []byte(`{"oid_partner":"201408071000001539","sign_type":"RSA","card_no":"1"}`), "1001", ""},
-		{"CorruptSign", httpapi.RouteCardBin, []byte(strings.Replace(string(good), `"sign":"`, `"sign":"AAAA`, 1)), "1001", ""},
-		{"OtherMerchantsKey", httpapi.RouteCardBin, signed(t, other, "RSA", binFields()), "1001", ""},
-		{"UnknownSignType", httpapi.RouteCardBin, []byte(strings.Replace(string(good), `"sign_type":"RSA"`, `"sign_type":"DSA"`, 1)), "1001", ""},
-		{"SignTypeNotAllowed", httpapi.RouteCardBin, signed(t, h.merchant, "SHA256withRSA", map[string]string{"oid_partner": "201408071000009999", "card_no": "1"}), "1001", ""},
-		{"TamperedValue", httpapi.RouteCardBin, []byte(strings.Replace(string(good), "6222021234567800002", "6222021234567800010", 1)), "1001", ""},
-		{"MissingField", httpapi.RouteCardBin, signed(t, h.merchant, "RSA", map[string]string{"oid_partner": vectorOid}), "1004", "card_no"},
-		{"SHA256OK", httpapi.RouteCardBin, signed(t, h.merchant, "SHA256withRSA", binFields()), "0000", ""},
-		{"EnvelopeOK", httpapi.RouteBindApply, envelope(t, h, innerGood, vectorOid, protocol.SealOptions{LineBreak: "\r\n"}), "0000", ""},
-		{"EnvelopeOuterOidDiffers", httpapi.RouteBindApply, envelope(t, h, innerGood, "201408071000009999", protocol.SealOptions{}), "1001", ""},
-		{"EnvelopeWrongVersion", httpapi.RouteBindApply, tamper(func(p []string) { p[0] = "lianpay1_0_2" }), "4007", ""},
-		{"EnvelopeFiveParts", httpapi.RouteBindApply, tamper(func(p []string) { p[5] = p[4] + "$" + p[5]; p[4] = p[3] }), "4007", ""},
-		{"EnvelopeBadBase64", httpapi.RouteBindApply, tamper(func(p []string) { p[3] = "!!!" }), "4007", ""},
-		{"EnvelopeSwappedKeys", httpapi.RouteBindApply, tamper(func(p []string) { p[1], p[2] = p[2], p[1] }), "4007", ""},
-		{"EnvelopeFlippedCiphertext", httpapi.RouteBindApply, tamper(func(p []string) { p[4] = flip(p[4]) }), "4007", ""},
-		{"EnvelopeFlippedHMAC", httpapi.RouteBindApply, tamper(func(p []string) { p[5] = flip(p[5]) }), "4007", ""},
-		{"EnvelopeInnerNotJSON", httpapi.RouteBindApply, envelope(t, h, []byte("not json"), vectorOid, protocol.SealOptions{}), "4007", ""},
-		{"EnvelopeInnerUnsigned", httpapi.RouteBindApply, envelope(t, h, []byte(`{"oid_partner":"201408071000001539"}`), vectorOid, protocol.SealOptions{}), "1001", ""},
-		{"PlainOnEnvelopeRoute", httpapi.RouteBindApply, innerGood, "0000", ""},
-		{"UnimplementedRoute", httpapi.RouteRefund, good, "9999", ""},
+		{"OK", routeCardBin, good, "0000", ""},
+		{"EmptyBody", routeCardBin, nil, "1012", ""},
+		{"NotJSON", routeCardBin, []byte("card_no=1&oid_partner=2"), "1012", ""},
+		{"TrailingGarbage", routeCardBin, append(append([]byte{}, good...), "xyz"...), "1012", ""},
+		{"TopLevelArray", routeCardBin, []byte(`[1,2]`), "1012", ""},
+		{"OverCap", routeCardBin, []byte(`{"a":"` + strings.Repeat("x", 70000) + `"}`), "9901", ""},
+		{"DeepNesting", routeCardBin, []byte(deep), "9901", ""},
+		{"DuplicateKey", routeCardBin, []byte(`{"oid_partner":"201408071000001539","oid_partner":"201408071000001539"}`), "9901", ""},
+		{"CaseVariantKey", routeCardBin, []byte(`{"oid_partner":"201408071000001539","OID_partner":"x"}`), "9901", ""},
+		{"MissingOid", routeCardBin, []byte(`{"card_no":"1"}`), "1004", "oid_partner"},
+		{"UnknownOid", routeCardBin, signed(t, h.merchant, "RSA", map[string]string{"oid_partner": "201408071000000000"}), "3001", ""},
+		{"MalformedOid", routeCardBin, []byte(`{"oid_partner":"abc"}`), "3001", ""},
+		{"MissingSign", routeCardBin, []byte(`{"oid_partner":"201408071000001539","sign_type":"RSA","card_no":"1"}`), "1001", ""},
+		{"CorruptSign", routeCardBin, []byte(strings.Replace(string(good), `"sign":"`, `"sign":"AAAA`, 1)), "1001", ""},
+		{"OtherMerchantsKey", routeCardBin, signed(t, other, "RSA", binFields()), "1001", ""},
+		{"UnknownSignType", routeCardBin, []byte(strings.Replace(string(good), `"sign_type":"RSA"`, `"sign_type":"DSA"`, 1)), "1001", ""},
+		{"SignTypeNotAllowed", routeCardBin, signed(t, h.merchant, "SHA256withRSA", map[string]string{"oid_partner": "201408071000009999", "card_no": "1"}), "1001", ""},
+		{"TamperedValue", routeCardBin, []byte(strings.Replace(string(good), "6222021234567800002", "6222021234567800010", 1)), "1001", ""},
+		{"MissingField", routeCardBin, signed(t, h.merchant, "RSA", map[string]string{"oid_partner": vectorOid}), "1004", "card_no"},
+		{"SHA256OK", routeCardBin, signed(t, h.merchant, "SHA256withRSA", binFields()), "0000", ""},
+		{"EnvelopeOK", routeBindApply, envelope(t, h, innerGood, vectorOid, protocol.SealOptions{LineBreak: "\r\n"}), "8888", ""},
+		{"EnvelopeOuterOidDiffers", routeBindApply, envelope(t, h, innerGood, "201408071000009999", protocol.SealOptions{}), "1001", ""},
+		{"EnvelopeWrongVersion", routeBindApply, tamper(func(p []string) { p[0] = "lianpay1_0_2" }), "4007", ""},
+		{"EnvelopeVersionTrailingSpace", routeBindApply, tamper(func(p []string) { p[0] += " " }), "4007", ""},
+		{"EnvelopeFiveParts", routeBindApply, tamper(func(p []string) { p[5] = p[4] + "$" + p[5]; p[4] = p[3] }), "4007", ""},
+		{"EnvelopeBadBase64", routeBindApply, tamper(func(p []string) { p[3] = "!!!" }), "4007", ""},
+		{"EnvelopeSwappedKeys", routeBindApply, tamper(func(p []string) { p[1], p[2] = p[2], p[1] }), "4007", ""},
+		{"EnvelopeFlippedCiphertext", routeBindApply, tamper(func(p []string) { p[4] = flip(p[4]) }), "4007", ""},
+		{"EnvelopeFlippedHMAC", routeBindApply, tamper(func(p []string) { p[5] = flip(p[5]) }), "4007", ""},
+		{"EnvelopeInnerNotJSON", routeBindApply, envelope(t, h, []byte("not json"), vectorOid, protocol.SealOptions{}), "4007", ""},
+		{"EnvelopeInnerUnsigned", routeBindApply, envelope(t, h, []byte(`{"oid_partner":"201408071000001539"}`), vectorOid, protocol.SealOptions{}), "1001", ""},
+		{"PlainOnEnvelopeRoute", routeBindApply, innerGood, "8888", ""},
+		{"SmuggledField", routeCardBin, signed(t, h.merchant, "RSA", withField(binFields(), "api_version", "1.0&card_no=6222021234567800010")), "1004", "api_version"},
+		{"AmpersandTextPasses", routeCardBin, signed(t, h.merchant, "RSA", withField(binFields(), "api_version", "M&M=1")), "0000", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,14 +112,14 @@ func TestBadInput(t *testing.T) {
 	}
 
 	t.Run("EveryEnvelopeFailureLooksTheSame", func(t *testing.T) {
-		a := h.post(httpapi.RouteBindApply, tamper(func(p []string) { p[4] = flip(p[4]) }))
-		b := h.post(httpapi.RouteBindApply, tamper(func(p []string) { p[0] = "x" }))
+		a := h.post(routeBindApply, tamper(func(p []string) { p[4] = flip(p[4]) }))
+		b := h.post(routeBindApply, tamper(func(p []string) { p[0] = "x" }))
 		if a["ret_msg"] != b["ret_msg"] || a["ret_code"] != b["ret_code"] {
 			t.Errorf("envelope failures differ: %v vs %v", a, b)
 		}
 	})
 	t.Run("GetIsASignedAnswer", func(t *testing.T) {
-		resp, err := http.Get(h.http.URL + httpapi.RouteCardBin)
+		resp, err := http.Get(h.http.URL + routeCardBin)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,63 +136,81 @@ func TestBadInput(t *testing.T) {
 	})
 }
 
+// bindApplyFields is a valid MPAY bind apply of the vector merchant.
+func bindApplyFields() map[string]string {
+	return map[string]string{"oid_partner": vectorOid, "user_id": "u1", "pay_type": "2", "id_type": "0",
+		"id_no": "110105199003071239", "acct_name": "张三", "card_no": "6222021234567800002", "bind_mob": "13800138000"}
+}
+
+func withField(f map[string]string, k, v string) map[string]string {
+	f[k] = v
+	return f
+}
+
 func TestIPAllowlist(t *testing.T) {
-	h := newHarness(t, withEndpoint(httpapi.RouteCardBin, echo(nil)))
+	h := newHarness(t)
 	body := signed(t, h.merchant, "RSA", binFields())
 	h.admin("PATCH", "/admin/merchants/"+vectorOid, map[string]any{"ip_allowlist": []string{"10.9.9.9", "192.168.0.0/16"}}, 200, nil)
-	if got := h.post(httpapi.RouteCardBin, body)["ret_code"]; got != "1008" {
+	if got := h.post(routeCardBin, body)["ret_code"]; got != "1008" {
 		t.Fatalf("outside the allowlist: got %s, want 1008", got)
 	}
 	h.admin("PATCH", "/admin/merchants/"+vectorOid, map[string]any{"ip_allowlist": []string{"10.9.9.9", "127.0.0.0/8"}}, 200, nil)
-	if got := h.post(httpapi.RouteCardBin, body)["ret_code"]; got != "0000" {
+	if got := h.post(routeCardBin, body)["ret_code"]; got != "0000" {
 		t.Fatalf("inside the allowlist: got %s, want 0000", got)
 	}
 }
 
 func TestRateLimit(t *testing.T) {
-	h := newHarness(t, withEndpoint(httpapi.RouteCardBin, echo(nil)), func(c *httpapi.Config) { c.MerchantRate = 1 })
+	h := newHarness(t, func(o *app.Options) { o.MerchantRate = 1 })
 	body := signed(t, h.merchant, "RSA", binFields())
 	codes := map[string]int{}
 	for i := 0; i < 5; i++ {
-		codes[h.post(httpapi.RouteCardBin, body)["ret_code"]]++
+		codes[h.post(routeCardBin, body)["ret_code"]]++
 	}
 	// A bucket of 1/s holds 2 tokens: 5 back-to-back requests pass at most 3.
 	if codes["9903"] < 2 || codes["0000"] < 1 {
 		t.Fatalf("codes: got %v, want some 0000 then 9903", codes)
 	}
 
-	off := newHarness(t, withEndpoint(httpapi.RouteCardBin, echo(nil)), func(c *httpapi.Config) { c.MerchantRate = 1; c.Limits = false })
+	off := newHarness(t, func(o *app.Options) { o.MerchantRate = 1; o.Limits = false })
 	for i := 0; i < 5; i++ {
-		if got := off.post(httpapi.RouteCardBin, signed(t, off.merchant, "RSA", binFields()))["ret_code"]; got != "0000" {
+		if got := off.post(routeCardBin, signed(t, off.merchant, "RSA", binFields()))["ret_code"]; got != "0000" {
 			t.Fatalf("limits off: request %d got %s", i, got)
 		}
 	}
 }
 
+// panicky is a card issuer (an edge: the bank) that panics on one card.
+type panicky struct{ llgate.Issuer }
+
+const boomCard = "6222021234567800010"
+
+func (p panicky) Card(cardNo string) (llgate.CardInfo, error) {
+	if cardNo == boomCard {
+		panic("boom")
+	}
+	return p.Issuer.Card(cardNo)
+}
+
 func TestPanicBecomesSigned9999(t *testing.T) {
-	h := newHarness(t, withEndpoint(httpapi.RouteCardBin, func(ctx context.Context, r *httpapi.Request) (*httpapi.Answer, error) {
-		if r.Fields.Get("card_no") == "boom" {
-			panic("boom")
-		}
-		return httpapi.NewAnswer("0000", nil), nil
-	}))
+	h := newHarness(t, func(o *app.Options) { o.Issuer = panicky{&issuer.Simulated{}} })
 	f := binFields()
-	f["card_no"] = "boom"
-	if got := h.post(httpapi.RouteCardBin, signed(t, h.merchant, "RSA", f))["ret_code"]; got != "9999" {
+	f["card_no"] = boomCard
+	if got := h.post(routeCardBin, signed(t, h.merchant, "RSA", f))["ret_code"]; got != "9999" {
 		t.Fatalf("panic: got %s, want 9999", got)
 	}
-	if got := h.post(httpapi.RouteCardBin, signed(t, h.merchant, "RSA", binFields()))["ret_code"]; got != "0000" {
+	if got := h.post(routeCardBin, signed(t, h.merchant, "RSA", binFields()))["ret_code"]; got != "0000" {
 		t.Fatalf("after the panic: got %s, want 0000", got)
 	}
 }
 
 func TestKeyRotation(t *testing.T) {
-	h := newHarness(t, withEndpoint(httpapi.RouteCardBin, echo(nil)))
+	h := newHarness(t)
 	newKey := newRSAKey(t)
 	oldPEM := readKey(t, "merchant_public_spki.pem")
 	newB64 := protocol.MarshalPublicKeyBase64(&newKey.PublicKey)
 	call := func(k *rsa.PrivateKey) string {
-		return h.post(httpapi.RouteCardBin, signed(t, k, "RSA", binFields()))["ret_code"]
+		return h.post(routeCardBin, signed(t, k, "RSA", binFields()))["ret_code"]
 	}
 	if got := call(newKey); got != "1001" {
 		t.Fatalf("new key before rotation: got %s, want 1001", got)

@@ -14,9 +14,9 @@ type refundAPI struct {
 
 func (api *refundAPI) endpoints() map[string]Endpoint {
 	return map[string]Endpoint{
-		RouteRefund:         api.apply,
-		RouteExchangeRefund: api.apply,
-		RouteRefundQuery:    api.query,
+		protocol.EPRefund:         api.apply,
+		protocol.EPExchangeRefund: api.apply,
+		protocol.EPRefundQuery:    api.query,
 	}
 }
 
@@ -59,10 +59,7 @@ func (api *refundAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 
 func (api *refundAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 	f := r.Fields
-	if err := Require(f, "no_refund"); err != nil {
-		return nil, err
-	}
-	ref, o, err := api.r.Query(ctx, r.Merchant.Merchant.OidPartner, f.Get("no_refund"), f.Get("dt_refund"))
+	ref, o, err := api.r.Query(ctx, r.Merchant.Merchant.OidPartner, f.Get("no_refund"), f.Get("dt_refund"), f.Get("oid_refundno"))
 	if err != nil {
 		return nil, err
 	}

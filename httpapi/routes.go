@@ -1,64 +1,36 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
 
-// Merchant API routes (DESIGN.md), by canonical path. Real clients also use
-// the documented hosts as path prefixes (COMPAT.md), so each route is served
-// under those too.
-const (
-	RouteBindApply      = "/v1/bankcardbind"
-	RouteBindVerify     = "/v1/bankcardbindverfy" // spelled as in the docs
-	RouteTraderBind     = "/bankcardbind.htm"
-	RouteTraderVerify   = "/bankcardbindverfy.htm"
-	RouteUnbind         = "/bankcardunbind.htm"
-	RouteBindList       = "/bankcardbindlist.htm"
-	RouteCardBin        = "/bankcardbin.htm"
-	RoutePayApply       = "/v1/bankcardprepay" // also pay verify when the body has token + verify_code
-	RoutePayVerify      = "/v1/bankcardpay"
-	RouteOrderQuery     = "/orderquery.htm"
-	RouteRefund         = "/refund.htm"
-	RouteExchangeRefund = "/exchangerefund.htm"
-	RouteRefundQuery    = "/refundquery.htm"
+	"github.com/llgate/llgate/protocol"
 )
 
-// merchantRoutes lists every merchant route: whether it takes a pay_load
-// envelope, and the host prefixes it is also served under.
-var merchantRoutes = []struct {
-	path     string
-	envelope bool
-	prefixes []string
-}{
-	{RouteBindApply, true, []string{"/mpayapi"}},
-	{RouteBindVerify, false, []string{"/mpayapi"}},
-	{RoutePayApply, true, []string{"/mpayapi"}},
-	{RoutePayVerify, false, []string{"/mpayapi"}},
-	{RouteTraderBind, false, []string{"/traderapi"}},
-	{RouteTraderVerify, false, []string{"/traderapi"}},
-	{RouteUnbind, false, []string{"/traderapi"}},
-	{RouteBindList, false, []string{"/queryapi", "/traderapi"}},
-	{RouteCardBin, false, []string{"/queryapi", "/traderapi"}},
-	{RouteOrderQuery, false, []string{"/queryapi", "/traderapi"}},
-	{RouteRefund, false, []string{"/traderapi"}},
-	{RouteExchangeRefund, false, []string{"/traderapi"}},
-	{RouteRefundQuery, false, []string{"/queryapi", "/traderapi"}},
-}
-
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	for _, rt := range merchantRoutes {
-		h := s.merchantAPI(rt.path, rt.envelope, s.cfg.Endpoints[rt.path])
+// merchantRoutes serves every endpoint of the table (protocol.Endpoints)
+// under its paths and host prefixes. An endpoint that is also served on
+// another's path (pay verify on the pay apply path) is picked there by the
+// request's fields (merchantAPI).
+func (s *Server) merchantRoutes(mux *http.ServeMux) {
+	for _, e := range protocol.Endpoints {
+		h := s.merchantAPI(e)
 		// Any method: a GET gets a signed 1012 answer, not an HTTP error,
 		// because clients throw on anything but 200.
-		mux.Handle(rt.path, h)
-		for _, p := range rt.prefixes {
-			mux.Handle(p+rt.path, h)
+		for _, p := range e.Paths() {
+			mux.Handle(p, h)
 		}
 	}
+}
 
+// probeRoutes are served on every listener.
+func (s *Server) probeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.Handle("GET /metrics", s.cfg.Metrics.handler())
+}
 
+// adminRoutes are the admin API and the metrics: on the merchant listener,
+// or only on --admin-addr when it is set.
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", s.cfg.Metrics.handler())
 	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.adminAuth(h)) }
 	sandboxOnly := func(pattern string, h http.HandlerFunc) {
 		if s.sandbox() {
@@ -79,5 +51,19 @@ func (s *Server) routes() http.Handler {
 	sandboxOnly("POST /admin/clock", s.handleClockAdvance)
 	sandboxOnly("GET /admin/requests", s.handleRequests)
 	sandboxOnly("POST /admin/reset", s.handleReset)
-	return mux
+}
+
+// handlers builds the muxes: all (one listener), merchant and admin (two).
+func (s *Server) handlers() (all, merchant, admin http.Handler) {
+	a, m, ad := http.NewServeMux(), http.NewServeMux(), http.NewServeMux()
+	for _, mux := range []*http.ServeMux{a, m} {
+		s.merchantRoutes(mux)
+	}
+	for _, mux := range []*http.ServeMux{a, m, ad} {
+		s.probeRoutes(mux)
+	}
+	for _, mux := range []*http.ServeMux{a, ad} {
+		s.adminRoutes(mux)
+	}
+	return a, m, ad
 }

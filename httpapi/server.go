@@ -8,13 +8,18 @@ import (
 	"crypto/rsa"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/protocol"
 )
 
 // DefaultBodyCap is the largest request body accepted (CONTRACT.md §5).
 const DefaultBodyCap = 64 << 10
+
+// DefaultRequestTimeout is Config.RequestTimeout when it is zero.
+const DefaultRequestTimeout = 10 * time.Second
 
 // Config holds the server's dependencies. Zero values get defaults in New.
 type Config struct {
@@ -44,26 +49,44 @@ type Config struct {
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
-	// Endpoints override the routes' endpoints by path (tests). A path with
-	// no endpoint answers 9999.
-	Endpoints map[string]Endpoint
+	// Sandbox has the sandbox's operations (clock, inbox, reset); nil in
+	// gateway mode. Log is the request log (nil: none kept).
+	Sandbox *llgate.Sandbox
+	Log     *llgate.RequestLog
+	// TrustedProxies are the peers whose X-Forwarded-For is read
+	// (clientAddr); none: the header is ignored.
+	TrustedProxies []netip.Prefix
+	// RequestTimeout bounds the work of one merchant request (default
+	// DefaultRequestTimeout): past it, the store calls still running are
+	// abandoned and the answer is a signed 9999. Each store call has its own,
+	// shorter bound; this one caps a request that makes several.
+	RequestTimeout time.Duration
 }
 
-// Server is the merchant API and admin API on one handler.
+// Server is the merchant API and the admin API: on one handler, or on two
+// listeners (MerchantHandler, AdminHandler) when --admin-addr is set.
 type Server struct {
-	cfg     Config
-	reqlog  *requestLog
-	limiter *limiter
-	handler http.Handler
+	cfg      Config
+	eps      map[string]Endpoint // by endpoint name
+	limiter  *limiter
+	sigs     *sigCache
+	handler  http.Handler
+	merchant http.Handler
+	admin    http.Handler
 }
 
 // Endpoint answers one verified merchant request.
 type Endpoint func(ctx context.Context, r *Request) (*Answer, error)
 
-// New builds the server. Call Close to flush the request log.
+// New builds the server. Every endpoint of the table must have its use
+// case (Binding, Payments, Refunds): New panics otherwise, a wiring mistake.
+// Call Close to flush the request log.
 func New(cfg Config) *Server {
 	if cfg.BodyCap <= 0 {
 		cfg.BodyCap = DefaultBodyCap
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -81,37 +104,42 @@ func New(cfg Config) *Server {
 		cfg.Mode = llgate.ModeSandbox
 	}
 	eps := map[string]Endpoint{}
-	if cfg.Binding != nil {
-		for route, ep := range (&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints() {
-			eps[route] = ep
+	for _, part := range []map[string]Endpoint{
+		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
+		(&payAPI{p: cfg.Payments}).endpoints(),
+		(&refundAPI{r: cfg.Refunds}).endpoints(),
+	} {
+		for name, ep := range part {
+			eps[name] = ep
 		}
 	}
-	if cfg.Payments != nil {
-		for route, ep := range (&payAPI{p: cfg.Payments}).endpoints() {
-			eps[route] = ep
+	for _, e := range protocol.Endpoints {
+		if eps[e.Name] == nil {
+			panic("httpapi: endpoint " + e.Name + " has no implementation")
 		}
 	}
-	if cfg.Refunds != nil {
-		for route, ep := range (&refundAPI{r: cfg.Refunds}).endpoints() {
-			eps[route] = ep
-		}
+	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
+	if s.cfg.Log == nil {
+		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Logger, false)
 	}
-	for route, ep := range cfg.Endpoints {
-		eps[route] = ep
-	}
-	cfg.Endpoints = eps
-	s := &Server{cfg: cfg}
-	s.reqlog = newRequestLog(cfg.Store, cfg.Logger, cfg.Mode == llgate.ModeSandbox)
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
-	s.handler = s.routes()
+	s.handler, s.merchant, s.admin = s.handlers()
 	return s
 }
 
-// ServeHTTP serves every route.
+// ServeHTTP serves every route: the merchant API, the admin API and the
+// metrics on one listener.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close flushes the request log.
-func (s *Server) Close() { s.reqlog.close() }
+// MerchantHandler serves the merchant API and the probes only, for a
+// listener that must not expose the admin API (--admin-addr set).
+func (s *Server) MerchantHandler() http.Handler { return s.merchant }
+
+// AdminHandler serves the admin API, the metrics and the probes only.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// Close does nothing: the request log is the caller's to close.
+func (s *Server) Close() {}
 
 func (s *Server) sandbox() bool { return s.cfg.Mode == llgate.ModeSandbox }
 

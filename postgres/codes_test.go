@@ -7,7 +7,7 @@ import (
 )
 
 func TestHasCode(t *testing.T) {
-	db, err := sql.Open("pgx", testURL(t))
+	db, err := sql.Open("pgx", TestURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

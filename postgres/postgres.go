@@ -5,6 +5,11 @@
 // write (SELECT ... FOR UPDATE), which is what keeps a read-check-write
 // closure from losing a concurrent update; View runs in a read-only
 // REPEATABLE READ transaction, a consistent snapshot as on SQLite.
+//
+// No call waits for the database without a bound (see Options): a server
+// that stops answering, its packets dropped rather than refused, costs a
+// caller Options.Timeout and then an error, and the pool replaces the
+// connections it abandoned once the network forwards again.
 package postgres
 
 import (
@@ -14,9 +19,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx"
 
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/internal/sqlstore"
@@ -36,18 +44,56 @@ var _ llgate.Store = (*Store)(nil)
 // connection, so this is also how many Updates can wait on each other.
 const maxConns = 16
 
+// DefaultTimeout is Options.Timeout when it is zero.
+const DefaultTimeout = 5 * time.Second
+
+// Options tune how long the store waits for PostgreSQL.
+type Options struct {
+	// Timeout bounds each Update (all its attempts), View and Ping: when it
+	// passes, the statement in flight is abandoned, its connection closed,
+	// and the call fails. It also bounds opening a connection, unless the
+	// URL sets connect_timeout, and it is PostgreSQL's statement_timeout and
+	// idle_in_transaction_session_timeout, unless the URL sets those: the
+	// server then gives up too on what its client gave up on, and frees the
+	// rows a vanished client held locked. Zero means DefaultTimeout.
+	Timeout time.Duration
+}
+
 // Open connects to the database at url (postgres://... or a key=value DSN)
-// and brings its schema up to date. Tables are created in the first schema
-// of the search_path, which a URL may set with ?search_path=name.
+// with the default Options and brings its schema up to date. Tables are
+// created in the first schema of the search_path, which a URL may set with
+// ?search_path=name.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with Options.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, err
 	}
-	sdb, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = o.Timeout
+	}
+	cfg.DialFunc = dialer(cfg.ConnectTimeout).DialContext
+	// pgx sends parameters it does not know to the server as run-time
+	// parameters of every connection (behind PgBouncer, list these two in
+	// its ignore_startup_parameters).
+	ms := strconv.FormatInt(o.Timeout.Milliseconds(), 10)
+	for _, p := range []string{"statement_timeout", "idle_in_transaction_session_timeout"} {
+		if _, set := cfg.RuntimeParams[p]; !set {
+			cfg.RuntimeParams[p] = ms
+		}
+	}
+	sdb := stdlib.OpenDB(*cfg)
 	sdb.SetMaxOpenConns(maxConns)
 	sdb.SetMaxIdleConns(maxConns)
 
@@ -57,12 +103,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		UpdateTx:    sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		ViewTx:      sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 		// A transaction-scoped lock, per schema: released by the commit,
-		// and replicas sharing a schema migrate one after the other.
-		MigrationLock:     `SELECT pg_advisory_xact_lock(hashtext('llgate.migrate:' || current_schema()))`,
+		// and replicas sharing a schema migrate one after the other. A
+		// migration may rewrite a large table and another replica may wait
+		// for it: neither is cut short by statement_timeout.
+		MigrationLock: `SET LOCAL statement_timeout = 0; ` +
+			`SELECT pg_advisory_xact_lock(hashtext('llgate.migrate:' || current_schema()))`,
 		Migrations:        sub,
 		IsUniqueViolation: func(err error) bool { return hasCode(err, "23505") },
 		// 40001 serialization_failure, 40P01 deadlock_detected.
 		IsRetryable: func(err error) bool { return hasCode(err, "40001", "40P01") },
+		Timeout:     o.Timeout,
 	})
 	s := &Store{db: db}
 	if err := s.Ping(ctx); err != nil {

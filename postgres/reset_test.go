@@ -10,7 +10,7 @@ import (
 // The rows LockPerson creates cannot be seen through llgate.Tx, so this
 // counts them in the table: Reset deletes them with the merchant's data.
 func TestResetPersonLocks(t *testing.T) {
-	url := testURL(t)
+	url := TestURL(t)
 	ctx := t.Context()
 	s, err := Open(ctx, url)
 	if err != nil {

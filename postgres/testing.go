@@ -19,7 +19,7 @@ const TestEnv = "LLGATE_TEST_POSTGRES"
 // variable the test is skipped.
 func MustOpenTest(tb testing.TB) *Store {
 	tb.Helper()
-	s, err := Open(tb.Context(), testURL(tb))
+	s, err := Open(tb.Context(), TestURL(tb))
 	if err != nil {
 		tb.Fatalf("postgres.Open: %v", err)
 	}
@@ -31,9 +31,9 @@ func MustOpenTest(tb testing.TB) *Store {
 	return s
 }
 
-// testURL creates a fresh schema, to be dropped when tb ends, and returns
+// TestURL creates a fresh schema, to be dropped when tb ends, and returns
 // the URL of $LLGATE_TEST_POSTGRES with that schema as its search_path.
-func testURL(tb testing.TB) string {
+func TestURL(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(TestEnv)
 	if base == "" {

@@ -14,7 +14,7 @@ import (
 // table: PruneVelocity drops those of idle counters, and passes over one
 // another transaction holds instead of waiting for it.
 func TestPruneVelocityCounts(t *testing.T) {
-	url := testURL(t)
+	url := TestURL(t)
 	ctx := t.Context()
 	s, err := Open(ctx, url)
 	if err != nil {

@@ -24,6 +24,12 @@ type Answer struct {
 // used, else RSA. Every answer is signed, errors too: the C# SDK rejects an
 // answer without sign.
 func (a *Answer) Sign(key *rsa.PrivateKey, signType string) error {
+	return a.SignWith(signType, func(t, source string) (string, error) { return Sign(key, t, source) })
+}
+
+// SignWith is Sign with the signing done by sign (a cache of signatures,
+// say): it gets the sign_type and the answer's sign source.
+func (a *Answer) SignWith(signType string, sign func(signType, source string) (string, error)) error {
 	if a.Fields == nil {
 		a.Fields = make(map[string]string)
 	}
@@ -33,7 +39,7 @@ func (a *Answer) Sign(key *rsa.PrivateKey, signType string) error {
 		signType = llgate.SignRSA
 	}
 	delete(a.Fields, "sign")
-	sig, err := Sign(key, signType, SignSourceMap(a.Fields))
+	sig, err := sign(signType, SignSourceMap(a.Fields))
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,7 @@ import (
 	llgate "github.com/llgate/llgate"
 )
 
-const (
-	wireTime = "20060102150405"
-	wireDate = "20060102"
-)
+const wireTime = "20060102150405"
 
 // ParseTime parses a wire time, yyyyMMddHHmmss in China time (UTC+8), and
 // returns it in UTC: times are stored UTC and converted only at the edge. The
@@ -25,9 +22,3 @@ func ParseTime(field, s string) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
-
-// FormatTime writes t as yyyyMMddHHmmss in China time.
-func FormatTime(t time.Time) string { return t.In(llgate.ChinaTime).Format(wireTime) }
-
-// FormatDate writes t as yyyyMMdd in China time (settle_date).
-func FormatDate(t time.Time) string { return t.In(llgate.ChinaTime).Format(wireDate) }

@@ -34,17 +34,3 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
-
-func TestFormatTime(t *testing.T) {
-	utc := time.Date(2026, 11, 21, 16, 30, 5, 999, time.UTC)
-	if got, want := FormatTime(utc), "20261122003005"; got != want {
-		t.Errorf("FormatTime = %q, want %q", got, want)
-	}
-	if got, want := FormatDate(utc), "20261122"; got != want {
-		t.Errorf("FormatDate = %q, want %q", got, want)
-	}
-	back, err := ParseTime("t", FormatTime(utc))
-	if err != nil || !back.Equal(utc.Truncate(time.Second)) {
-		t.Errorf("ParseTime(FormatTime(t)) = %v, %v; want %v", back, err, utc.Truncate(time.Second))
-	}
-}

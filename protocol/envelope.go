@@ -52,7 +52,9 @@ func OpenEnvelope(priv *rsa.PrivateKey, payload string, checkHMAC bool) ([]byte,
 	if len(parts) != 6 {
 		return nil, envelopeError(fmt.Sprintf("%d parts, want 6", len(parts)), nil)
 	}
-	if stripBreaks(parts[0]) != EnvelopeVersion {
+	// The version is not base64, so no client wraps it: compared exactly,
+	// "lianpay1_0_1 " is as unknown as any other version.
+	if parts[0] != EnvelopeVersion {
 		return nil, envelopeError("unknown version", nil)
 	}
 	var raw [6][]byte

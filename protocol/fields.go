@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"net/url"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -161,41 +160,6 @@ func validateRef(field, s string) error {
 		if c := s[i]; c <= ' ' || c >= 0x7f || c == '&' || c == '=' {
 			return llgate.FieldError(field, "must be printable ASCII without spaces, '&' or '='")
 		}
-	}
-	return nil
-}
-
-// ValidateValiDate checks a credit card's expiry: 4 digits YYMM, MM 01 to
-// 12. Whether it has passed is ValiDateExpired's question. The caller answers
-// a malformed or expired vali_date with 1103, not this 1004 (CONTRACT.md §4);
-// only a missing one is a 1004.
-func ValidateValiDate(field, s string) error {
-	if len(s) != 4 || !allDigits(s) {
-		return llgate.FieldError(field, "must be 4 digits YYMM")
-	}
-	if m := atoi(s[2:]); m < 1 || m > 12 {
-		return llgate.FieldError(field, "month must be 01 to 12")
-	}
-	return nil
-}
-
-// ValiDateExpired reports whether the YYMM expiry (20YY) is before the month
-// of now in China time: a card is valid through the end of its month. A
-// malformed valiDate counts as expired.
-func ValiDateExpired(valiDate string, now time.Time) bool {
-	if ValidateValiDate("vali_date", valiDate) != nil {
-		return true
-	}
-	now = now.In(llgate.ChinaTime)
-	exp := (2000+atoi(valiDate[:2]))*12 + atoi(valiDate[2:]) - 1
-	return exp < now.Year()*12+int(now.Month())-1
-}
-
-// ValidateCVV2 checks a credit card's CVV2: exactly 3 digits. Like vali_date,
-// the caller answers a malformed one with 1103 and a missing one with 1004.
-func ValidateCVV2(field, s string) error {
-	if len(s) != 3 || !allDigits(s) {
-		return llgate.FieldError(field, "must be 3 digits")
 	}
 	return nil
 }

@@ -226,60 +226,6 @@ func TestValidateRefs(t *testing.T) {
 	runFieldCases(t, "ValidateOrderNo", ValidateOrderNo, cases)
 }
 
-func TestValidateValiDate(t *testing.T) {
-	runFieldCases(t, "ValidateValiDate", ValidateValiDate, []fieldCase{
-		{"2002", true}, // the docs' samples
-		{"1402", true},
-		{"3001", true},
-		{"0012", true},
-		{"2013", false},
-		{"2000", false},
-		{"202", false},
-		{"20202", false},
-		{"02/20", false},
-		{"20a2", false},
-		{"", false},
-	})
-}
-
-func TestValiDateExpired(t *testing.T) {
-	// 2026-11-30 15:59:59 UTC is 23:59:59 in China, still November.
-	lastSecond := time.Date(2026, 11, 30, 15, 59, 59, 0, time.UTC)
-	december := lastSecond.Add(time.Second)
-	for _, tc := range []struct {
-		valiDate string
-		now      time.Time
-		want     bool
-	}{
-		{"2611", lastSecond, false},
-		{"2611", december, true},
-		{"2612", december, false},
-		{"2610", lastSecond, true},
-		{"2701", lastSecond, false},
-		{"2512", lastSecond, true},
-		{"2002", lastSecond, true},
-		{"9912", lastSecond, false},
-		{"2613", lastSecond, true}, // malformed
-		{"", lastSecond, true},
-		{"26-1", lastSecond, true},
-	} {
-		if got := ValiDateExpired(tc.valiDate, tc.now); got != tc.want {
-			t.Errorf("ValiDateExpired(%q, %s) = %v, want %v", tc.valiDate, tc.now, got, tc.want)
-		}
-	}
-}
-
-func TestValidateCVV2(t *testing.T) {
-	runFieldCases(t, "ValidateCVV2", ValidateCVV2, []fieldCase{
-		{"627", true},
-		{"000", true},
-		{"62", false},
-		{"6270", false},
-		{"62a", false},
-		{"", false},
-	})
-}
-
 func TestValidateToken(t *testing.T) {
 	runFieldCases(t, "ValidateToken", ValidateToken, []fieldCase{
 		{NewToken(), true},
@@ -387,11 +333,6 @@ var fieldOracles = []struct {
 	}},
 	{"Name", ValidateName, "acct_name", nil},
 	{"UserID", ValidateUserID, "user_id", refOK},
-	{"ValiDate", ValidateValiDate, "vali_date", func(s string) bool {
-		_, err := time.Parse("0601", s)
-		return len(s) == 4 && onlyOf(s, decimal) && err == nil
-	}},
-	{"CVV2", ValidateCVV2, "cvv2", func(s string) bool { return len(s) == 3 && onlyOf(s, decimal) }},
 	{"Token", ValidateToken, "token", func(s string) bool { return len(s) == 32 && onlyOf(s, decimal+"ABCDEF") }},
 	{"NoAgree", ValidateNoAgree, "no_agree", func(s string) bool { return len(s) == 16 && onlyOf(s, decimal) }},
 	{"Code", ValidateCode, "verify_code", func(s string) bool { return lenIn(s, 4, 8) && onlyOf(s, decimal) }},
@@ -508,7 +449,6 @@ func FuzzBindValidators(f *testing.F) {
 				t.Fatalf("ValidateIDNo(0, %q) accepts %v, idCardOK %v", id15, got, want)
 			}
 		}
-		_ = ValiDateExpired(s, time.Unix(int64(len(s))*1e8, 0))
 	})
 }
 

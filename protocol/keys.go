@@ -43,17 +43,37 @@ func ParsePublicKey(s string) (*rsa.PublicKey, error) {
 		if key, err = x509.ParsePKIXPublicKey(der); err != nil {
 			key, err = x509.ParsePKCS1PublicKey(der)
 		}
+	case "PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+		return nil, errPrivateForPublic
 	default:
 		return nil, fmt.Errorf("protocol: PEM block %q is not a public key", typ)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("protocol: parse public key: %w", err)
+		if isPrivateDER(der) {
+			return nil, errPrivateForPublic
+		}
+		return nil, errors.New("protocol: parse public key: not an RSA public key (SPKI, PKCS#1 or a certificate, PEM or base64 DER)")
 	}
 	pub, ok := key.(*rsa.PublicKey)
 	if !ok {
 		return nil, fmt.Errorf("protocol: public key is %T, not RSA", key)
 	}
 	return pub, checkSize(pub)
+}
+
+// errPrivateForPublic says so when a private key is given where the public
+// one belongs (an easy slip with files named alike): llgate must never hold
+// a merchant's private key, and an ASN.1 message would not say what is wrong.
+var errPrivateForPublic = errors.New("protocol: this is a private key; give the public key here " +
+	"(llgate keys gen writes it as merchant_public_spki.pem and .b64) and keep the private key with the merchant")
+
+// isPrivateDER says whether der parses as a PKCS#8 or PKCS#1 private key.
+func isPrivateDER(der []byte) bool {
+	if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return true
+	}
+	_, err := x509.ParsePKCS1PrivateKey(der)
+	return err == nil
 }
 
 // ParsePrivateKey reads an RSA private key: PEM "PRIVATE KEY" (PKCS#8, the

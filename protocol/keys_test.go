@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestParsePublicKey(t *testing.T) {
 		"Garbage":    {"not a key", "neither PEM nor base64"},
 		"BadDER":     {"AAAA", "parse public key"},
 		"EC":         {base64.StdEncoding.EncodeToString(ecDER), "not RSA"},
-		"PrivatePEM": {MarshalPrivateKeyPEM(key), "not a public key"},
+		"PrivatePEM": {MarshalPrivateKeyPEM(key), "this is a private key"},
 		"NoEnd":      {"-----BEGIN PUBLIC KEY-----" + body, "END line"},
 		"Small":      {MarshalPublicKeyBase64(fakeKey(512)), "512 bits"},
 		"Large":      {MarshalPublicKeyPEM(fakeKey(8192)), "8192 bits"},
@@ -148,5 +149,20 @@ func TestMarshalKeys(t *testing.T) {
 	}
 	if b64 := MarshalPrivateKeyBase64(key); strings.ContainsAny(b64, "\r\n -") {
 		t.Errorf("MarshalPrivateKeyBase64 is not bare base64: %q", b64[:40])
+	}
+}
+
+// TestParsePublicKeyGivenAPrivateKey: a private key pasted where the public
+// key belongs gets a sentence that says so, in every form.
+func TestParsePublicKeyGivenAPrivateKey(t *testing.T) {
+	for _, name := range []string{"merchant_private_pkcs8.pem", "merchant_private_pkcs1.pem", "merchant_private_pkcs8.b64"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "clients", "keys", name))
+		if err != nil {
+			t.Skipf("%s: %v", name, err)
+		}
+		_, err = ParsePublicKey(string(b))
+		if err == nil || !strings.Contains(err.Error(), "this is a private key") {
+			t.Errorf("%s: got %v, want the private-key sentence", name, err)
+		}
 	}
 }

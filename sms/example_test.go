@@ -34,7 +34,7 @@ func ExampleNewHTTP() {
 		OidPartner: "201408071000001539",
 		Mobile:     "13800138000",
 		Code:       "123456",
-		Text:       llgate.SMSText("123456"),
+		Text:       llgate.SMSText(llgate.ModeSandbox, "123456"),
 	})
 	fmt.Println("error:", err)
 	// Output:

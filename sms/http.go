@@ -155,7 +155,7 @@ func parseBody(src string) (*template.Template, error) {
 	}
 	// Run it once now, so that {{.Phone}} fails at start rather than on the
 	// first customer's code.
-	sample := llgate.SMS{OidPartner: "201408071000001539", Mobile: "13800138000", Code: "123456", Text: llgate.SMSText("123456")}
+	sample := llgate.SMS{OidPartner: "201408071000001539", Mobile: "13800138000", Code: "123456", Text: llgate.SMSText(llgate.ModeGateway, "123456")}
 	if err := t.Execute(io.Discard, sample); err != nil {
 		return nil, fmt.Errorf("sms: body template: %w", err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/llgate/llgate/sms"
 )
 
-var msgA = llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText("583920")}
+var msgA = llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")}
 
 // request is what the fake provider received.
 type request struct {

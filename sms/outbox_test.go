@@ -48,9 +48,9 @@ func TestOutbox(t *testing.T) {
 	out := sms.Outbox{Store: store, Vault: v, Clock: clock}
 
 	sent := []llgate.SMS{
-		{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText("583920")},
-		{OidPartner: oidB, Mobile: mobileB, Code: "104729", Text: llgate.SMSText("104729")},
-		{OidPartner: oidA, Mobile: mobileA, Code: "771203", Text: llgate.SMSText("771203")},
+		{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")},
+		{OidPartner: oidB, Mobile: mobileB, Code: "104729", Text: llgate.SMSText(llgate.ModeSandbox, "104729")},
+		{OidPartner: oidA, Mobile: mobileA, Code: "771203", Text: llgate.SMSText(llgate.ModeSandbox, "771203")},
 	}
 	for i, m := range sent {
 		clock.now = t0.Add(time.Duration(i) * time.Minute)
@@ -193,7 +193,7 @@ func TestOutbox_VaultOutsideTransaction(t *testing.T) {
 	store := &txStore{Store: base}
 	v := outsideVault{Vault: mustVault(t, base), store: store, t: t}
 	out := sms.Outbox{Store: store, Vault: v, Clock: &fakeClock{now: time.Unix(1e9, 0)}}
-	if err := out.Send(t.Context(), llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText("583920")}); err != nil {
+	if err := out.Send(t.Context(), llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -202,7 +202,7 @@ func TestOutbox_Err(t *testing.T) {
 	store := sqlite.MustOpenTest(t)
 	v := mustVault(t, store)
 	clock := &fakeClock{now: time.Unix(1e9, 0)}
-	msg := llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText("583920")}
+	msg := llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")}
 
 	t.Run("ErrMissingDeps", func(t *testing.T) {
 		if err := (sms.Outbox{Store: store, Vault: v}).Send(t.Context(), msg); err == nil {
@@ -247,7 +247,7 @@ func TestOutboxStage(t *testing.T) {
 		return n
 	}
 
-	write, err := out.Stage(ctx, llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText("583920")})
+	write, err := out.Stage(ctx, llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")})
 	if err != nil {
 		t.Fatalf("Stage: %v", err)
 	}

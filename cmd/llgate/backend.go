@@ -7,22 +7,25 @@ import (
 	"os"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/httpapi"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
-// openStore opens the database db names: a PostgreSQL URL, or a SQLite file.
-func openStore(ctx context.Context, db string) (llgate.Store, error) {
-	var (
-		store llgate.Store
-		err   error
-	)
-	if isPostgres(db) {
-		store, err = postgres.Open(ctx, db)
+// openStore opens the database c.DB names: a PostgreSQL URL, or a SQLite
+// file.
+func openStore(ctx context.Context, c *config) (llgate.Store, error) {
+	timeout, _, err := c.timeouts()
+	if err != nil {
+		return nil, err
+	}
+	var store llgate.Store
+	if isPostgres(c.DB) {
+		store, err = postgres.OpenWith(ctx, c.DB, postgres.Options{Timeout: timeout})
 	} else {
-		store, err = sqlite.Open(ctx, db)
+		store, err = sqlite.Open(ctx, c.DB)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -33,7 +36,11 @@ func openStore(ctx context.Context, db string) (llgate.Store, error) {
 // openApp opens the database named by the config, finds the master key and
 // wires llgate over them. The caller closes the app and then the store.
 func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) (*app.App, error) {
-	store, err := openStore(ctx, c.DB)
+	_, requestTimeout, err := c.timeouts()
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -47,10 +54,18 @@ func openApp(ctx context.Context, c *config, logger *slog.Logger, token string) 
 		store.Close()
 		return nil, err
 	}
+	proxies, err := httpapi.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	merchantRate, _ := parseRate(c.RatePerMerchant) // validated
+	addrRate, _ := parseRate(c.RatePerAddr)
 	a, err := app.New(ctx, app.Options{
 		Mode: llgate.Mode(c.Mode), Store: store, MasterKey: master, PlatformKey: platformKey,
-		AdminToken: token, Limits: c.Limits == "on", CheckHMAC: c.EnvelopeHMAC == "check",
-		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger,
+		AdminToken: token, Limits: c.Throttle == "on", CheckHMAC: c.EnvelopeHMAC == "check",
+		SMSKind: c.SMS, SMSURL: c.SMSURL, SMSTemplate: c.SMSTemplate, Logger: logger, TrustedProxies: proxies,
+		MerchantRate: merchantRate, AddrRate: addrRate, RequestTimeout: requestTimeout,
 	})
 	if err != nil {
 		store.Close()

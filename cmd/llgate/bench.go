@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -368,4 +369,11 @@ func benchNotify(ctx context.Context, parent string, backlog int, timeout time.D
 		}
 	}
 	return nil
+}
+
+// randomToken is the admin token of a spawned server.
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,38 +20,65 @@ import (
 	"github.com/llgate/llgate/protocol"
 )
 
-// callOps are the requests `llgate call` sends, by name.
-var callOps = map[string]func(*client.Client, context.Context, map[string]string) (*client.Response, error){
-	"bind-apply":        (*client.Client).BindApply,
-	"bind-apply-plain":  (*client.Client).BindApplyPlain,
-	"bind-verify":       (*client.Client).BindVerify,
-	"bind-verify-plain": (*client.Client).BindVerifyPlain,
-	"unbind":            (*client.Client).Unbind,
-	"bind-list":         (*client.Client).BindList,
-	"card-bin":          (*client.Client).CardBin,
+const callUsage = `usage: llgate call <endpoint> [flags] key=value ...
+       llgate call <endpoint> --help      the endpoint's fields, with an example
+
+Sends one merchant API request built and signed by the Go SDK (sealed in a
+pay_load envelope where the endpoint takes one) and prints the verified
+answer as JSON, card data masked. Exit status: 0 for ret_code 0000 or 8888,
+1 for any other ret_code (the answer is printed), 2 when there is no
+trustworthy answer (transport error, HTTP error, bad answer signature) or
+the command is misused.
+
+oid_partner, sign_type and sign are filled in.`
+
+// endpointList is the endpoints llgate call knows: the table's.
+func endpointList() string {
+	var b strings.Builder
+	for _, e := range protocol.Endpoints {
+		fmt.Fprintf(&b, "  %-18s %-22s %s\n", e.Name, e.Path, e.Summary)
+	}
+	return b.String()
 }
 
-const callUsage = `usage: llgate call <request> [flags] key=value ...
+// endpointHelp describes one endpoint from the table: its path, transport,
+// fields (required ones marked) and an example command.
+func endpointHelp(w io.Writer, e *protocol.Endpoint) {
+	fmt.Fprintf(w, "llgate call %s: %s\n\n", e.Name, e.Summary)
+	fmt.Fprintf(w, "  path       %s (also under %s)\n", e.Path, strings.Join(e.Prefixes, ", "))
+	fmt.Fprintf(w, "  transport  %s\n  doc        %s\n  success    %s\n\nfields (* required, + required unless another field is given):\n", e.Transport, e.Doc, e.Success)
+	example := []string{"llgate call", e.Name, "--oid OID --key merchant_private_pkcs8.pem --admin-token $TOKEN"}
+	for _, f := range e.Request {
+		switch f.Name {
+		case "oid_partner", "sign_type", "sign":
+			continue // filled in
+		}
+		mark := " "
+		switch f.Need {
+		case protocol.Required:
+			mark = "*"
+		case protocol.Conditional:
+			mark = "+"
+		}
+		line := fmt.Sprintf("  %s %-14s %s", mark, f.Name, f.Doc)
+		if f.Example != "" {
+			line += "  (e.g. " + f.Example + ")"
+			if f.Need == protocol.Required {
+				example = append(example, shellQuote(f.Name+"="+f.Example))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	fmt.Fprintf(w, "\nexample:\n  %s\n", strings.Join(example, " "))
+}
 
-Sends one merchant API request built and signed by the Go SDK and prints the
-verified answer as JSON, card data masked. Exit status: 0 for ret_code 0000 or
-8888, 1 for any other ret_code (the answer is printed), 2 when there is no
-trustworthy answer (transport error, HTTP error, bad answer signature).
-
-requests:
-  bind-apply          MPAY bind apply, encrypted (/v1/bankcardbind)
-  bind-apply-plain    trader bind apply (/bankcardbind.htm)
-  bind-verify         MPAY bind verify (/v1/bankcardbindverfy)
-  bind-verify-plain   trader bind verify (/bankcardbindverfy.htm)
-  unbind              /bankcardunbind.htm
-  bind-list           /bankcardbindlist.htm
-  card-bin            /bankcardbin.htm
-
-example:
-  llgate call card-bin --oid 201408071000001539 --key merchant_private_pkcs8.pem \
-      --admin-token TOKEN card_no=6222021234567800002
-
-flags:`
+// shellQuote quotes a key=value argument for a POSIX shell when needed.
+func shellQuote(s string) string {
+	if strings.ContainsAny(s, " \"'{}<>$&|;()*?[]#~`\\") {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	return s
+}
 
 // businessError is an answer whose ret_code is not success. The answer has
 // been printed; the command exits 1.
@@ -66,7 +94,7 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("llgate call", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, callUsage)
+		fmt.Fprintf(fs.Output(), "%s\n\nendpoints:\n%s\nflags:\n", callUsage, endpointList())
 		fs.PrintDefaults()
 	}
 	url := fs.String("url", envOr(getenv, "LLGATE_URL", "http://127.0.0.1:8080"), "llgate (or LianLian) base URL (env LLGATE_URL)")
@@ -74,13 +102,20 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	keyFile := fs.String("key", "", "merchant private key file (PKCS#8 or PKCS#1, PEM or base64)")
 	platformFile := fs.String("platform-key", "", "platform public key file (PEM or base64)")
 	adminToken := fs.String("admin-token", getenv("LLGATE_ADMIN_TOKEN"), "fetch the platform key from the admin API instead of --platform-key (env LLGATE_ADMIN_TOKEN)")
-	signType := fs.String("sign-type", "RSA", "RSA (MD5withRSA) or SHA256withRSA")
+	signType := fs.String("sign-type", "RSA", "RSA (MD5withRSA), SHA256withRSA, or MD5 (with --md5-key)")
+	md5Key := fs.String("md5-key", "", "the merchant's legacy MD5 key, for --sign-type MD5")
 	verbose := fs.Bool("v", false, "print each stage to stderr: sign source, inner JSON, envelope, request and response bodies (masked)")
 	unmasked := fs.Bool("unmasked", false, "print card numbers, ID numbers and phones in clear, in -v stages and in the answer")
-	rest, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	if name, ok := helpFor(args); ok {
+		if e, found := protocol.EndpointByName(name); found {
+			endpointHelp(stdout, e)
+		} else {
+			fs.SetOutput(stdout)
+			fs.Usage()
+		}
 		return nil
 	}
+	rest, err := parseInterleaved(fs, args)
 	if err != nil {
 		return errUsage
 	}
@@ -88,36 +123,46 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 		fs.Usage()
 		return errUsage
 	}
-	op, ok := callOps[rest[0]]
+	e, ok := protocol.EndpointByName(rest[0])
 	if !ok {
-		fmt.Fprintf(stderr, "unknown request %q\n", rest[0])
-		fs.Usage()
+		fmt.Fprintf(stderr, "unknown endpoint %q; the endpoints are:\n%s", rest[0], endpointList())
 		return errUsage
 	}
 	fields, err := parsePairs(rest[1:])
 	if err != nil {
-		return err
+		fmt.Fprintln(stderr, err)
+		return errUsage
 	}
 	if *oid == "" && fields["oid_partner"] == "" {
-		return errors.New("call: --oid (or oid_partner=...) is required")
-	}
-	if *keyFile == "" {
-		return errors.New("call: --key is required")
+		fmt.Fprintln(stderr, "call: --oid (or oid_partner=...) is required")
+		return errUsage
 	}
 	switch *signType {
 	case "RSA", "SHA256withRSA":
+		if *keyFile == "" {
+			fmt.Fprintln(stderr, "call: --key is required")
+			return errUsage
+		}
+	case "MD5":
+		if *md5Key == "" {
+			fmt.Fprintln(stderr, "call: --sign-type MD5 needs --md5-key")
+			return errUsage
+		}
 	default:
-		return fmt.Errorf("call: --sign-type must be RSA or SHA256withRSA, not %q", *signType)
+		fmt.Fprintf(stderr, "call: --sign-type must be RSA, SHA256withRSA or MD5, not %q\n", *signType)
+		return errUsage
 	}
 
 	hc := &http.Client{Timeout: 30 * time.Second}
-	keyPEM, err := os.ReadFile(*keyFile)
-	if err != nil {
-		return fmt.Errorf("call: %w", err)
-	}
-	key, err := protocol.ParsePrivateKey(string(keyPEM))
-	if err != nil {
-		return fmt.Errorf("call: merchant key %s: %w", *keyFile, err)
+	var key *rsa.PrivateKey
+	if *keyFile != "" {
+		keyPEM, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return fmt.Errorf("call: %w", err)
+		}
+		if key, err = protocol.ParsePrivateKey(string(keyPEM)); err != nil {
+			return fmt.Errorf("call: merchant key %s: %w", *keyFile, err)
+		}
 	}
 	platformPEM, err := platformKeyText(ctx, hc, *url, *platformFile, *adminToken)
 	if err != nil {
@@ -129,7 +174,7 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	c := client.New(*url, *oid, key, platform)
-	c.SignType = *signType
+	c.SignType, c.MD5Key = *signType, *md5Key
 	c.HTTPClient = hc
 	mask := llgate.MaskText
 	if *unmasked {
@@ -140,7 +185,7 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 		c.Trace = func(stage, text string) { fmt.Fprintf(stderr, "%s: %s\n", stage, mask(text)) }
 	}
 
-	res, err := op(c, ctx, fields)
+	res, err := c.Do(ctx, e.Name, fields)
 	var apiErr *client.Error
 	switch {
 	case err == nil:
@@ -159,6 +204,25 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	default:
 		return err
 	}
+}
+
+// helpFor reports whether args ask for help (-h, -help, --help) and names
+// the endpoint they ask about ("" for none).
+func helpFor(args []string) (string, bool) {
+	help, name := false, ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		flagName := strings.TrimLeft(a, "-")
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
+			help = true
+		case strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && flagName != "v" && flagName != "unmasked":
+			i++ // a flag's value follows
+		case name == "" && !strings.HasPrefix(a, "-") && !strings.Contains(a, "="):
+			name = a
+		}
+	}
+	return name, help
 }
 
 // parseInterleaved parses flags that may come before, between or after the

@@ -180,3 +180,54 @@ func TestCallBindFlow(t *testing.T) {
 		}
 	})
 }
+
+// TestCallPayFlow pays, queries and refunds from the command line, as the
+// README's walk-through does.
+func TestCallPayFlow(t *testing.T) {
+	base := inProcessServer(t)
+	addMerchant(t, base)
+	card, err := issuer.TestCard("622202", 19, 4343, "0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	risk := `risk_item={"frms_ware_category":"4007","user_info_mercht_userno":"u1","user_info_dt_register":"20250101120000","goods_name":"Pen"}`
+	apply := callCmd(t, base, "pay-apply", "user_id=u1", "busi_partner=101001", "no_order=o-1", "dt_order=20261206120000",
+		"name_goods=Pen", "money_order=12.50", "notify_url=http://127.0.0.1:9/notify", risk, "pay_type=2",
+		"id_type=0", "id_no=110105199003071239", "acct_name=张三", "card_no="+card, "bind_mob=13800138000").want(t, "8888")
+	token, _ := apply.answer["token"].(string)
+	verify := callCmd(t, base, "pay-verify", "token="+token, "verify_code=123456", "no_order=o-1", "money_order=12.50").want(t, "0000")
+	paybill, _ := verify.answer["oid_paybill"].(string)
+	q := callCmd(t, base, "order-query", "no_order=o-1", "query_version=1.1").want(t, "0000")
+	if q.answer["result_pay"] != "SUCCESS" || q.answer["oid_paybill"] != paybill {
+		t.Fatalf("order query: %v", q.answer)
+	}
+	rf := callCmd(t, base, "refund", "no_refund=r-1", "dt_refund=20261206120500", "money_refund=2.50",
+		"oid_paybill="+paybill, "notify_url=http://127.0.0.1:9/notify").want(t, "0000")
+	rq := callCmd(t, base, "refund-query", "oid_refundno="+rf.answer["oid_refundno"].(string)).want(t, "0000")
+	if rq.answer["no_refund"] != "r-1" || rq.answer["sta_refund"] != "0" {
+		t.Fatalf("refund query by oid_refundno: %v", rq.answer)
+	}
+}
+
+// TestCallHelp: `llgate call NAME --help` lists the endpoint's fields from
+// the table, marks the required ones and shows an example; it exits 0.
+func TestCallHelp(t *testing.T) {
+	for _, e := range protocol.Endpoints {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"call", e.Name, "--help"}, func(string) string { return "" }, &out, &out); err != nil {
+			t.Fatalf("%s --help: %v", e.Name, err)
+		}
+		for _, f := range e.Request {
+			if f.Name == "sign" || f.Name == "sign_type" || f.Name == "oid_partner" {
+				continue
+			}
+			mark := map[protocol.Need]string{protocol.Required: "* ", protocol.Conditional: "+ ", protocol.Optional: "  "}[f.Need]
+			if !strings.Contains(out.String(), mark+f.Name+" ") && !strings.Contains(out.String(), mark+f.Name+"\n") {
+				t.Errorf("%s --help: no line for %s marked %q:\n%s", e.Name, f.Name, mark, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), "example:\n  llgate call "+e.Name) {
+			t.Errorf("%s --help has no example:\n%s", e.Name, out.String())
+		}
+	}
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,7 +62,13 @@ func TestMerchantAddList(t *testing.T) {
 	var out bytes.Buffer
 	args := []string{"merchant", "add", "--db", db, "--oid", "201408071000001539", "--name", "shop",
 		"--public-key-file", "../../testdata/clients/keys/merchant_public_spki.b64", "--sms-code", "123456"}
-	if err := run(context.Background(), args, env, &out, &out); err != nil {
+	if err := run(context.Background(), args, env, &out, &out); err == nil || !strings.Contains(err.Error(), "--create") {
+		t.Fatalf("add to a database that does not exist: %v, want a refusal naming --create", err)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused add created %s", db)
+	}
+	if err := run(context.Background(), append(args, "--create"), env, &out, &out); err != nil {
 		t.Fatalf("add: %v: %s", err, out.String())
 	}
 	if err := run(context.Background(), args, env, &out, &out); err == nil {
@@ -72,5 +80,42 @@ func TestMerchantAddList(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "201408071000001539") || !strings.Contains(out.String(), "shop") {
 		t.Errorf("list: %s", out.String())
+	}
+}
+
+// TestHelpAndMisuse: every command answers --help with its own flags only
+// and succeeds (exit 0); misuse is errUsage (exit 2).
+func TestHelpAndMisuse(t *testing.T) {
+	env := func(string) string { return "" }
+	for _, tc := range []struct {
+		args   []string
+		has    string
+		hasNot string
+	}{
+		{[]string{"serve", "--help"}, "-admin-addr", ""},
+		{[]string{"merchant", "add", "--help"}, "-public-key-file", "-tls-cert"},
+		{[]string{"merchant", "list", "--help"}, "-db", "-admin-addr"},
+		{[]string{"report", "--help"}, "-merchant", "-sms-url"},
+		{[]string{"keys", "rotate", "--help"}, "-batch", "-trusted-proxies"},
+		{[]string{"keys", "gen", "--help"}, "-bits", "-db"},
+		{[]string{"call", "--help"}, "pay-apply", ""},
+		{[]string{"call", "refund", "--help"}, "no_refund", "-tls-cert"},
+		{[]string{"bench", "--help"}, "-paths", ""},
+		{[]string{"notify", "listen", "--help"}, "-addr", "-db"},
+		{[]string{"version"}, "llgate", ""},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), tc.args, env, &out, &out); err != nil {
+			t.Errorf("%v: %v, want success", tc.args, err)
+		}
+		if !strings.Contains(out.String(), tc.has) || tc.hasNot != "" && strings.Contains(out.String(), tc.hasNot) {
+			t.Errorf("%v: output should show %q and not %q:\n%s", tc.args, tc.has, tc.hasNot, out.String())
+		}
+	}
+	for _, args := range [][]string{{"serve", "--bogus"}, {"merchant"}, {"merchant", "add", "--bogus"}, {"keys"},
+		{"report", "--bogus"}, {"call"}, {"bench", "--bogus"}, {"notify"}, {"no-such-command"}} {
+		if err := run(context.Background(), args, env, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+			t.Errorf("%v: %v, want a usage error (exit 2)", args, err)
+		}
 	}
 }

@@ -28,8 +28,8 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	out := fs.String("out", ".", "directory to write the key files into")
 	bits := fs.Int("bits", 2048, "RSA modulus size: 1024 to 4096")
 	name := fs.String("name", "merchant", "file name prefix")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if help, err := parseFlags(fs, args[1:]); help || err != nil {
+		return err
 	}
 	if *bits < 1024 || *bits > 4096 {
 		return fmt.Errorf("--bits must be from 1024 to 4096")

@@ -3,6 +3,8 @@
 //	llgate serve             run the server (sandbox on ./llgate.db by default)
 //	llgate keys gen          make a merchant key pair in every format clients use
 //	llgate merchant add|list manage merchants directly in the database
+//	llgate call ENDPOINT     send one merchant API request and print the answer
+//	llgate version           the version and commit of the binary
 package main
 
 import (
@@ -57,6 +59,7 @@ commands:
   bench                 load-test a server and report throughput, latency and the crypto share
   notify list | resend  list or resend notifications; notify listen: a test notify_url
   report                build a merchant's transaction report files for a day or a month
+  version               the module version and commit this binary was built from
 run 'llgate <command> -h' for its flags`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runNotify(ctx, args[1:], getenv, stdout, stderr)
 	case "report":
 		return runReport(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version":
+		return runVersion(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,9 +21,10 @@ func runMerchant(ctx context.Context, args []string, getenv func(string) string,
 		return errUsage
 	}
 	c := defaultConfig()
-	fs := c.newFlagSet("llgate merchant "+args[0], getenv, stderr)
+	fs := c.newFlagSet("llgate merchant "+args[0], getenv, stderr, storeFlags...)
 	var oid, name, keyFile, smsCode, signTypes, jsonFile string
-	var live bool
+	var live, create bool
+	fs.BoolVar(&create, "create", false, "create the database when it does not exist (else: an error, so a typo in --db makes no new one)")
 	if args[0] == "add" {
 		fs.StringVar(&oid, "oid", "", "oid_partner: 18 digits")
 		fs.StringVar(&name, "name", "", "merchant name")
@@ -32,8 +34,11 @@ func runMerchant(ctx context.Context, args []string, getenv func(string) string,
 		fs.BoolVar(&live, "live", false, "live merchant (configured limits instead of the 50.00 test caps)")
 		fs.StringVar(&jsonFile, "json", "", "instead of the flags: a file with one merchant object")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if help, err := parseFlags(fs, args[1:]); help || err != nil {
+		return err
+	}
+	if err := mustExist(c.DB, create); err != nil {
+		return err
 	}
 	logger := newLogger(stderr, c.LogLevel)
 	a, err := openApp(ctx, &c, logger, "")
@@ -85,5 +90,18 @@ func runMerchant(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	fmt.Fprintf(stdout, "added merchant %s\n", m.OidPartner)
+	return nil
+}
+
+// mustExist refuses a SQLite database file that does not exist unless create
+// is set: 'merchant add --db ./llgat.db' must not quietly make a new,
+// empty sandbox that the server never reads.
+func mustExist(db string, create bool) error {
+	if create || isPostgres(db) || db == ":memory:" {
+		return nil
+	}
+	if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no database at %s (start 'llgate serve --db %s' once, or give --create)", db, db)
+	}
 	return nil
 }

@@ -22,13 +22,13 @@ const reportUsage = "usage: llgate report --merchant OID --date yyyyMMdd|yyyyMM 
 // as they stand; the scheduled run replaces them once they are due.
 func runReport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c := defaultConfig()
-	fs := c.newFlagSet("llgate report", getenv, stderr)
+	fs := c.newFlagSet("llgate report", getenv, stderr, storeFlags...)
 	var oid, date, out string
 	fs.StringVar(&oid, "merchant", "", "oid_partner of the merchant")
 	fs.StringVar(&date, "date", "", "yyyyMMdd: the day's detail and summary files; yyyyMM: the month's detail file")
 	fs.StringVar(&out, "out", "", "directory to write the files to (default: print the detail file to stdout)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if oid == "" || date == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, reportUsage)
@@ -45,10 +45,9 @@ func runReport(ctx context.Context, args []string, getenv func(string) string, s
 	if layout == "" || err != nil {
 		return fmt.Errorf("--date must be yyyyMMdd or yyyyMM, not %q", date)
 	}
-	if err := c.validate(); err != nil {
+	if err := mustExist(c.DB, false); err != nil {
 		return err
 	}
-
 	a, err := openApp(ctx, &c, newLogger(stderr, c.LogLevel), "")
 	if err != nil {
 		return err

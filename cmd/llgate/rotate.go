@@ -18,19 +18,22 @@ import (
 // run again.
 func runKeysRotate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c := defaultConfig()
-	fs := c.newFlagSet("llgate keys rotate", getenv, stderr)
+	fs := c.newFlagSet("llgate keys rotate", getenv, stderr, storeFlags...)
 	batch := fs.Int("batch", 500, "values listed and re-sealed per transaction")
 	settle := fs.Duration("settle", 2*vault.RefreshInterval,
 		"how long after the new keys the final pass may start, so running servers have switched to them (0: no wait)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if err := mustExist(c.DB, false); err != nil {
+		return err
 	}
 	if *batch < 1 {
 		return fmt.Errorf("--batch must be positive")
 	}
 	logger := newLogger(stderr, c.LogLevel)
 
-	store, err := openStore(ctx, c.DB)
+	store, err := openStore(ctx, &c)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/storetest"
 	"github.com/llgate/llgate/vault"
 )
@@ -202,6 +203,14 @@ func TestKeysRotate(t *testing.T) {
 	t.Run("Empty", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		db := filepath.Join(t.TempDir(), "llgate.db")
+		if err := run(t.Context(), []string{"keys", "rotate", "--db", db, "--settle", "0"}, noEnv, &out, &errOut); err == nil {
+			t.Fatal("rotating a database that does not exist succeeded")
+		}
+		s, err := sqlite.Open(t.Context(), db) // an empty one
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
 		if err := run(t.Context(), []string{"keys", "rotate", "--db", db, "--settle", "0"}, noEnv, &out, &errOut); err != nil {
 			t.Fatalf("%v: %s", err, errOut.String())
 		}
@@ -219,7 +228,7 @@ func TestKeysRotate(t *testing.T) {
 
 func mustOpenStore(t *testing.T, db string) llgate.Store {
 	t.Helper()
-	s, err := openStore(t.Context(), db)
+	s, err := openStore(t.Context(), &config{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,19 +23,15 @@ import (
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c := defaultConfig()
 	fs := c.newFlagSet("llgate serve", getenv, stderr)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if err := c.validate(); err != nil {
 		return err
 	}
 	logger := newLogger(stderr, c.LogLevel)
 
-	token, generated := c.AdminToken, false
-	if token == "" {
-		token, generated = randomToken(), true
-	}
-	a, err := openApp(ctx, &c, logger, token)
+	a, err := openApp(ctx, &c, logger, c.AdminToken)
 	if err != nil {
 		return err
 	}
@@ -49,28 +43,36 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
+	// One listener serves everything, or, with --admin-addr, the merchant
+	// API and the admin API (with /metrics) listen apart, so a gateway never
+	// exposes the admin API where merchants connect.
+	var servers []*listening
+	if c.AdminAddr == "" {
+		servers = append(servers, &listening{addr: c.Addr, handler: a.Server})
+	} else {
+		servers = append(servers,
+			&listening{addr: c.Addr, handler: a.Server.MerchantHandler()},
+			&listening{addr: c.AdminAddr, handler: a.Server.AdminHandler()})
 	}
-	hs := &http.Server{
-		Handler:           a.Server,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	for _, l := range servers {
+		if l.ln, err = net.Listen("tcp", l.addr); err != nil {
+			closeAll(servers)
+			return err
+		}
+		l.srv = newHTTPServer(l.handler, logger)
 	}
 	start := struct {
 		Msg        string `json:"msg"`
 		Addr       string `json:"addr"`
+		AdminAddr  string `json:"admin_addr,omitempty"`
 		Mode       string `json:"mode"`
 		AdminToken string `json:"admin_token,omitempty"`
-	}{"listening", ln.Addr().String(), c.Mode, ""}
-	if generated {
-		start.AdminToken = token
+	}{Msg: "listening", Addr: servers[0].ln.Addr().String(), Mode: c.Mode}
+	if len(servers) > 1 {
+		start.AdminAddr = servers[1].ln.Addr().String()
+	}
+	if a.TokenKept {
+		start.AdminToken = a.AdminToken
 	}
 	line, _ := json.Marshal(start)
 	fmt.Fprintln(stdout, string(line))
@@ -80,26 +82,62 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	waitWork := a.Start(bg) // notification attempts, settlements: due by the clock
 	defer func() { stopBG(); waitWork() }()
 
-	errc := make(chan error, 1)
-	go func() {
-		if c.TLSCert != "" {
-			errc <- hs.ServeTLS(ln, c.TLSCert, c.TLSKey)
-		} else {
-			errc <- hs.Serve(ln)
-		}
-	}()
+	errc := make(chan error, len(servers))
+	for _, l := range servers {
+		go func() {
+			if c.TLSCert != "" {
+				errc <- l.srv.ServeTLS(l.ln, c.TLSCert, c.TLSKey)
+			} else {
+				errc <- l.srv.Serve(l.ln)
+			}
+		}()
+	}
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for _, l := range servers {
+		if err := l.srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
 	}
-	return nil
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		return nil
+	}
+	return serveErr
+}
+
+// listening is one listener of serve and the server on it.
+type listening struct {
+	addr    string
+	handler http.Handler
+	ln      net.Listener
+	srv     *http.Server
+}
+
+func closeAll(ls []*listening) {
+	for _, l := range ls {
+		if l.ln != nil {
+			l.ln.Close()
+		}
+	}
+}
+
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -185,10 +223,4 @@ func housekeeping(ctx context.Context, a *app.App, logger *slog.Logger) {
 			}
 		}
 	}
-}
-
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -27,6 +27,7 @@ import (
 type started struct {
 	Msg        string `json:"msg"`
 	Addr       string `json:"addr"`
+	AdminAddr  string `json:"admin_addr"`
 	Mode       string `json:"mode"`
 	AdminToken string `json:"admin_token"`
 }
@@ -158,13 +159,85 @@ func TestServeTLS(t *testing.T) {
 	}
 }
 
+// TestServeKeepsItsToken: a generated admin token is kept (sealed) with the
+// database and printed again at the next start, so scripts survive a
+// restart; a given one wins and is not printed.
+func TestServeKeepsItsToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "llgate.db")
+	first := startStop(t, "--addr", "127.0.0.1:0", "--db", db)
+	second := startStop(t, "--addr", "127.0.0.1:0", "--db", db)
+	if first.AdminToken == "" || first.AdminToken != second.AdminToken {
+		t.Fatalf("tokens of two starts: %q, %q; want one, kept", first.AdminToken, second.AdminToken)
+	}
+	raw, _ := os.ReadFile(db)
+	wal, _ := os.ReadFile(db + "-wal")
+	if strings.Contains(string(raw)+string(wal), first.AdminToken) {
+		t.Error("the admin token is stored in plaintext")
+	}
+	given := startStop(t, "--addr", "127.0.0.1:0", "--db", db, "--admin-token", "another-token-for-this-run")
+	if given.AdminToken != "" {
+		t.Errorf("a given token must not be printed: %+v", given)
+	}
+}
+
+// startStop starts serve, reads its start line and stops it.
+func startStop(t *testing.T, args ...string) started {
+	t.Helper()
+	var s started
+	t.Run("start", func(t *testing.T) { s = serve(t, nil, args...) })
+	return s
+}
+
+// TestServeAdminAddr: with --admin-addr the admin API and /metrics are
+// served only there, and the merchant API only on --addr.
+func TestServeAdminAddr(t *testing.T) {
+	s := serve(t, map[string]string{"LLGATE_ADMIN_TOKEN": "tok"}, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--db", ":memory:")
+	if s.AdminAddr == "" || s.AdminAddr == s.Addr {
+		t.Fatalf("start line: %+v", s)
+	}
+	status := func(method, addr, path string) int {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		method, addr, path string
+		want               int
+	}{
+		{"GET", s.Addr, "/admin/merchants", 404},
+		{"GET", s.Addr, "/metrics", 404},
+		{"POST", s.Addr, "/bankcardbin.htm", 200},
+		{"GET", s.Addr, "/healthz", 200},
+		{"GET", s.AdminAddr, "/admin/merchants", 200},
+		{"GET", s.AdminAddr, "/metrics", 200},
+		{"POST", s.AdminAddr, "/bankcardbin.htm", 404},
+		{"GET", s.AdminAddr, "/readyz", 200},
+	} {
+		if got := status(tc.method, tc.addr, tc.path); got != tc.want {
+			t.Errorf("%s %s on %s: got %d, want %d", tc.method, tc.path, tc.addr, got, tc.want)
+		}
+	}
+}
+
 func TestServeRejectsBadConfig(t *testing.T) {
 	cases := [][]string{
+		{"--mode", "gateway", "--db", ":memory:", "--admin-token", "short-token"},
+		{"--mode", "gateway", "--db", ":memory:", "--admin-token", "0123456789abcdef0123456789abcde"},
+		{"--trusted-proxies", "10.0.0.0/33"},
+		{"--admin-addr", "127.0.0.1:7777", "--addr", "127.0.0.1:7777"},
 		{"--mode", "prod"},
 		{"--limits", "maybe"},
 		{"--envelope-hmac", "skip"}, // sandbox must check
 		{"--tls-cert", "x.pem"},
 		{"--db", "postgres://127.0.0.1:1/none"}, // no master key
+		{"--db-timeout", "0s"},
+		{"--db-timeout", "soon"},
+		{"--request-timeout", "-1s"},
 	}
 	for _, args := range cases {
 		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, io.Discard, io.Discard)
@@ -172,6 +245,20 @@ func TestServeRejectsBadConfig(t *testing.T) {
 			t.Errorf("%v: want an error", args)
 		}
 	}
+	env := map[string]string{"LLGATE_DB_TIMEOUT": "5"} // a number without its unit
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--db-timeout") {
+		t.Errorf("LLGATE_DB_TIMEOUT=5: got %v, want an error naming --db-timeout", err)
+	}
+}
+
+func TestServeTimeoutFlags(t *testing.T) {
+	s := serve(t, map[string]string{"LLGATE_DB_TIMEOUT": "2s"}, "--addr", "127.0.0.1:0", "--db", ":memory:", "--request-timeout", "3s")
+	resp, err := http.Get("http://" + s.Addr + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", err, resp)
+	}
+	resp.Body.Close()
 }
 
 func selfSigned(t *testing.T, dir string) (string, string) {

@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -29,8 +30,8 @@ type Options struct {
 	Mode        llgate.Mode // default sandbox
 	Store       llgate.Store
 	MasterKey   []byte
-	PlatformKey *rsa.PrivateKey // nil: created once and stored sealed
-	AdminToken  string
+	PlatformKey *rsa.PrivateKey  // nil: created once and stored sealed
+	AdminToken  string           // "": the one kept with the database (generated once)
 	Limits      bool             // caps and rate limits
 	CheckHMAC   bool             // forced on in sandbox mode
 	SMS         llgate.SMSSender // nil: built from SMSKind (outbox in sandbox, log in gateway)
@@ -45,6 +46,17 @@ type Options struct {
 	NotifyTransport http.RoundTripper
 	// Registry collects the metrics (a new one when nil).
 	Registry *prometheus.Registry
+	// TrustedProxies are the peers whose X-Forwarded-For is read.
+	TrustedProxies []netip.Prefix
+	// MerchantRate and AddrRate are the rate limits in requests per second
+	// (0: the defaults, 1,000 and 2,000).
+	MerchantRate, AddrRate float64
+	// Issuer is the card issuer channel; nil: the simulated issuing bank
+	// (with its test-card outcomes in sandbox mode).
+	Issuer llgate.Issuer
+	// RequestTimeout bounds one merchant request (httpapi's default when
+	// zero). The store's own timeout is set where it is opened.
+	RequestTimeout time.Duration
 }
 
 // App is a wired llgate.
@@ -60,9 +72,15 @@ type App struct {
 	Notifier     *notify.Worker
 	Reports      *report.Generator
 	PlatformKey  *rsa.PrivateKey
-	Server       *httpapi.Server
-	logger       *slog.Logger
-	settleMu     sync.Mutex // one settlement pass at a time in this process
+	Sandbox      *llgate.Sandbox    // nil in gateway mode
+	Log          *llgate.RequestLog // the sandbox's request log
+	// AdminToken is the admin API's token; TokenKept says it is the one
+	// kept with the database rather than one given in Options.
+	AdminToken string
+	TokenKept  bool
+	Server     *httpapi.Server
+	logger     *slog.Logger
+	settleMu   sync.Mutex // one settlement pass at a time in this process
 }
 
 // New wires an App over an open store.
@@ -94,6 +112,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 			return nil, err
 		}
 	}
+	a.AdminToken = o.AdminToken
+	if a.AdminToken == "" {
+		if a.AdminToken, err = llgate.AdminToken(ctx, o.Store, v); err != nil {
+			return nil, err
+		}
+		a.TokenKept = true
+	}
 	if o.SMS == nil {
 		kind := o.SMSKind
 		if kind == "" && o.Mode == llgate.ModeGateway {
@@ -104,10 +129,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 	}
 	a.Merchants = &llgate.Merchants{Store: o.Store, Vault: v, Clock: a.Clock, ParseKey: protocol.ParsePublicKey}
-	a.Binding = &llgate.Binding{
-		Store: o.Store, Vault: v, Clock: a.Clock, SMS: o.SMS, Mode: o.Mode,
-		Issuer: &issuer.Simulated{Store: o.Store, Vault: v, Clock: a.Clock, Outcomes: o.Mode == llgate.ModeSandbox},
+	if o.Issuer == nil {
+		o.Issuer = &issuer.Simulated{Store: o.Store, Vault: v, Clock: a.Clock, Outcomes: o.Mode == llgate.ModeSandbox}
 	}
+	a.Binding = &llgate.Binding{Store: o.Store, Vault: v, Clock: a.Clock, SMS: o.SMS, Mode: o.Mode, Issuer: o.Issuer}
 	if o.Limits {
 		a.Binding.Caps = llgate.DefaultCaps()
 	}
@@ -127,11 +152,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Store: o.Store, Vault: v, Clock: a.Clock, Transport: transport, Timeout: o.NotifyTimeout,
 		Logger: o.Logger, Metrics: notify.NewMetrics(o.Registry),
 	}
-	a.Payments = &llgate.Payments{
+	a.Payments = llgate.NewPayments(llgate.Payments{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, SMS: o.SMS, Binding: a.Binding,
 		Notices: &notify.Signer{Key: a.PlatformKey}, Mode: o.Mode, Caps: a.Binding.Caps, Wake: a.Notifier.Wake,
 		Pending: &llgate.PendingPays{},
-	}
+	})
 	a.Refunds = &llgate.Refunds{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, Notices: a.Payments.Notices,
 		Payments: a.Payments, Wake: a.Notifier.Wake,
@@ -151,13 +176,19 @@ func New(ctx context.Context, o Options) (*App, error) {
 			}, func() float64 { _, c := wc.WriteCounts(); return float64(c) }),
 		)
 	}
+	a.Log = llgate.NewRequestLog(o.Store, o.Logger, o.Mode == llgate.ModeSandbox)
+	if a.SandboxClock != nil {
+		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log, Wake: a.Notifier.Wake}
+	}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
 	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
 		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
-		AdminToken: o.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
-		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake,
+		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
+		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, TrustedProxies: o.TrustedProxies,
+		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
+		Sandbox: a.Sandbox, Log: a.Log,
 	})
 	return a, nil
 }
@@ -218,5 +249,5 @@ func (a *App) SettleNow(ctx context.Context) error {
 	return nil
 }
 
-// Close flushes the server's request log. The store is the caller's.
-func (a *App) Close() { a.Server.Close() }
+// Close flushes the request log. The store is the caller's.
+func (a *App) Close() { a.Server.Close(); a.Log.Close() }

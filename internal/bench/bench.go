@@ -123,6 +123,10 @@ type PathResult struct {
 	// Exhausted is true when the bind apply's pre-built requests ran out
 	// before Duration: the timed phase ended early.
 	Exhausted bool `json:"exhausted,omitempty"`
+	// RateLimited counts answers 9903: the server runs with its rate
+	// limits on, so part of the requests cost it almost nothing and the
+	// crypto share is not computed (it would read above 100 %).
+	RateLimited int `json:"rate_limited,omitempty"`
 }
 
 // path describes what a bench path sends and what it must answer.
@@ -164,8 +168,12 @@ func lookupPath(name string, hmacSkipped bool) (path, error) {
 	case "pay-verify":
 		// Sign the answer and sign the payment notification.
 		return path{name, client.PathPayVerify, "0000", 2, false}, nil
+	case "junk":
+		// A body that is not JSON and an unknown merchant, in turn: their
+		// failure answers must cost no private operation at all.
+		return path{name, client.PathCardBin, "1012|3001", 0, true}, nil
 	}
-	return path{}, fmt.Errorf("bench: unknown path %q (want %s, pay-apply, pay-verify)", name, strings.Join(Paths, ", "))
+	return path{}, fmt.Errorf("bench: unknown path %q (want %s, pay-apply, pay-verify, junk)", name, strings.Join(Paths, ", "))
 }
 
 // Run provisions a merchant on the server at cfg.BaseURL and benches each

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,36 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := (fireResult{}).percentile(0.5); got != 0 {
 		t.Errorf("empty: %v", got)
+	}
+}
+
+// TestRateLimitedServer: a server with its rate limits on is said to be
+// one, never measured into a crypto share above 100 %.
+func TestRateLimitedServer(t *testing.T) {
+	a, err := app.New(context.Background(), app.Options{
+		Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(), AdminToken: adminToken,
+		Logger: slog.New(slog.DiscardHandler), Limits: true, MerchantRate: 5,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Server)
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	_, err = Run(context.Background(), Config{BaseURL: srv.URL, AdminToken: adminToken, Paths: []string{"card-bin"},
+		Requests: 100, Concurrency: 2, RSAOps: 2, ServerCPU: ProcessCPU(os.Getpid())})
+	if err == nil || !strings.Contains(err.Error(), "--throttle off") {
+		t.Fatalf("bench of a rate-limited server: %v, want an error saying to turn the limits off", err)
+	}
+
+	ph := timedPhase{p: path{name: "card-bin", ops: 1}, fired: fireResult{latencies: []time.Duration{1, 2, 3},
+		errors: map[string]int{"9903": 2}, elapsed: time.Second}, serverCPU: time.Millisecond}
+	r := ph.result(true)
+	if r.RateLimited != 2 || r.CryptoShare != 0 {
+		t.Errorf("result: rate limited %d, share %v; want 2 and no share", r.RateLimited, r.CryptoShare)
+	}
+	var b strings.Builder
+	(&Report{Paths: []PathResult{r}}).WriteTable(&b)
+	if !strings.Contains(b.String(), "rate-limited") || !strings.Contains(b.String(), "--throttle off") {
+		t.Errorf("table:\n%s", b.String())
 	}
 }

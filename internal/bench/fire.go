@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,7 +94,7 @@ func fire(ctx context.Context, hc *http.Client, url string, bodies [][]byte, s s
 				t0 := time.Now()
 				code, raw := post(ctx, hc, url, bodies[i%len(bodies)])
 				w.latencies = append(w.latencies, time.Since(t0))
-				if code != success {
+				if !isSuccess(code, success) {
 					w.errors[code]++
 				} else if w.sample == nil {
 					w.sample = raw
@@ -146,4 +147,9 @@ func post(ctx context.Context, hc *http.Client, url string, body []byte) (string
 		return "no ret_code", nil
 	}
 	return a.RetCode, raw
+}
+
+// isSuccess says whether code is one of success's codes ("1012|3001").
+func isSuccess(code, success string) bool {
+	return strings.Contains("|"+success+"|", "|"+code+"|")
 }

@@ -62,6 +62,9 @@ func runPath(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids 
 	if err := ctx.Err(); err != nil {
 		return timedPhase{}, err
 	}
+	if n := w.errors["9903"]; n > 0 {
+		return timedPhase{}, fmt.Errorf("warm-up: %d of %d requests answered 9903: the server runs with its rate limits on; start it with --throttle off to bench it", n, w.requests())
+	}
 	if len(w.errors) > 0 {
 		return timedPhase{}, fmt.Errorf("warm-up: %d of %d requests failed: %s", w.errorCount(), w.requests(), formatErrors(w.errors))
 	}
@@ -158,6 +161,9 @@ func source(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids *
 		}, 0, nil
 	case "pay-apply", "pay-verify":
 		return paySource(ctx, cfg, hc, m, ids, p)
+	case "junk":
+		junk := [][]byte{[]byte("this is not JSON"), []byte(`{"oid_partner":"209999999999999999","sign_type":"RSA","sign":"x"}`)}
+		return func(i int) ([]byte, error) { return junk[i%2], nil }, len(junk), nil
 	case "bind-list":
 		k := listUsers
 		if cfg.Requests > 0 {
@@ -267,9 +273,10 @@ func (t timedPhase) result(serverMeasured bool) PathResult {
 	if t.sampled.ops > 0 {
 		r.OpUnderLoadMicros = micros(t.sampled.cpu) / float64(t.sampled.ops)
 	}
+	r.RateLimited = r.Errors["9903"]
 	if serverMeasured {
 		r.ServerCPUMicros = micros(t.serverCPU) / float64(n)
-		if r.ServerCPUMicros > 0 {
+		if r.ServerCPUMicros > 0 && r.RateLimited == 0 {
 			r.CryptoShare = float64(t.p.ops) * opMicros / r.ServerCPUMicros
 			r.CryptoShareUnderLoad = float64(t.p.ops) * r.OpUnderLoadMicros / r.ServerCPUMicros
 		}

@@ -24,10 +24,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "path\trequests\terrors\treq/s\tp50 ms\tp99 ms\tserver CPU µs/req\tclient CPU µs/req\tprivate ops\top µs\tcrypto share\top µs under load\tshare under load\t")
 	for _, p := range r.Paths {
 		server, share, shareLoad := "n/a", "n/a", "n/a"
-		if p.ServerCPUMicros > 0 {
+		switch {
+		case p.ServerCPUMicros > 0 && p.UnavoidableOps == 0:
+			server = fmt.Sprintf("%.1f", p.ServerCPUMicros)
+		case p.ServerCPUMicros > 0:
 			server = fmt.Sprintf("%.0f", p.ServerCPUMicros)
 			share = fmt.Sprintf("%.1f %%", 100*p.CryptoShare)
 			shareLoad = fmt.Sprintf("%.1f %%", 100*p.CryptoShareUnderLoad)
+		}
+		if p.RateLimited > 0 {
+			share, shareLoad = "rate-limited", "rate-limited"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%s\t%.0f\t%d\t%.0f\t%s\t%.0f\t%s\t\n",
 			p.Path, p.Requests, p.ErrorCount, p.Throughput, p.P50Millis, p.P99Millis, server, p.ClientCPUMicros,
@@ -39,6 +45,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, p := range r.Paths {
 		if p.ErrorCount > 0 {
 			fmt.Fprintf(w, "%s errors: %s\n", p.Path, formatErrors(p.Errors))
+		}
+		if p.RateLimited > 0 {
+			fmt.Fprintf(w, "%s: %d requests answered 9903: the server runs with its rate limits on, so no crypto share is computed; start it with --throttle off to measure\n", p.Path, p.RateLimited)
 		}
 		if p.Exhausted {
 			fmt.Fprintf(w, "%s: the pre-built requests ran out after %.1f s\n", p.Path, p.ElapsedSec)

@@ -54,6 +54,16 @@ type Dialect struct {
 	// IsRetryable reports whether a transaction that failed with err may
 	// simply be run again (serialization failure, deadlock). Nil: never.
 	IsRetryable func(error) bool
+
+	// Timeout, when set, bounds every Update (all its attempts), View and
+	// Ping, whatever context the caller passed: a database that stops
+	// answering costs a caller that long, then an error, and the statement
+	// in flight is abandoned (pgx closes a connection whose context ends).
+	// For an engine across a network. Not applied to shared transactions
+	// (GroupBegin): cancelling one mid-statement would interrupt the engine
+	// and roll back other callers' writes, and a local engine's waits are
+	// bounded by its busy timeout instead.
+	Timeout time.Duration
 }
 
 // maxAttempts bounds how often Update runs a closure whose transaction the
@@ -66,6 +76,8 @@ type DB struct {
 	read  *sql.DB // View; may be write
 	d     Dialect
 	group *committer // Updates when d.GroupBegin is set
+
+	timeout error // the cause of a call that d.Timeout ended
 }
 
 var _ llgate.Store = (*DB)(nil)
@@ -74,6 +86,7 @@ var _ llgate.Store = (*DB)(nil)
 // the same pool). It does not migrate; call Migrate.
 func New(write, read *sql.DB, d Dialect) *DB {
 	db := &DB{write: write, read: read, d: d}
+	db.timeout = fmt.Errorf("%w (within %s)", ErrTimeout, d.Timeout)
 	if d.GroupBegin != "" {
 		db.group = &committer{pool: write, begin: d.GroupBegin, d: &db.d}
 	}
@@ -88,11 +101,14 @@ func (db *DB) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
 	if db.group != nil {
 		return db.group.update(ctx, fn)
 	}
+	outer := ctx
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
 	for attempt := 1; ; attempt++ {
-		err := db.run(ctx, db.write, db.d.UpdateTx, true, fn)
+		err := db.run(ctx, outer, db.write, db.d.UpdateTx, true, fn)
 		if err == nil || attempt == maxAttempts ||
 			db.d.IsRetryable == nil || !db.d.IsRetryable(err) {
-			return err
+			return db.timedOut(ctx, err)
 		}
 		// A short random pause, so that two transactions that deadlocked
 		// do not meet again at once.
@@ -100,7 +116,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return err
+			return db.timedOut(ctx, err)
 		case <-t.C:
 		}
 	}
@@ -108,10 +124,15 @@ func (db *DB) Update(ctx context.Context, fn func(tx llgate.Tx) error) error {
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(ctx context.Context, fn func(tx llgate.Tx) error) error {
-	return db.run(ctx, db.read, db.d.ViewTx, false, fn)
+	outer := ctx
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	return db.timedOut(ctx, db.run(ctx, outer, db.read, db.d.ViewTx, false, fn))
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts sql.TxOptions, writable bool, fn func(tx llgate.Tx) error) error {
+// run runs fn in one transaction under ctx, the bounded form of the
+// caller's context outer.
+func (db *DB) run(ctx, outer context.Context, pool *sql.DB, opts sql.TxOptions, writable bool, fn func(tx llgate.Tx) error) error {
 	stx, err := pool.BeginTx(ctx, &opts)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
@@ -120,6 +141,11 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts sql.TxOptions, writabl
 	defer stx.Rollback()
 
 	t := &Tx{tx: stx, d: &db.d, writable: writable}
+	if ctx != outer {
+		b := &bounded{tx: stx, outer: outer, inner: ctx}
+		defer b.release()
+		t.tx = b
+	}
 	if writable {
 		t.lock = db.d.LockSuffix
 	}
@@ -134,13 +160,13 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts sql.TxOptions, writabl
 
 // Ping checks that both pools answer.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.write.PingContext(ctx); err != nil {
-		return err
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	err := db.write.PingContext(ctx)
+	if err == nil && db.read != db.write {
+		err = db.read.PingContext(ctx)
 	}
-	if db.read != db.write {
-		return db.read.PingContext(ctx)
-	}
-	return nil
+	return db.timedOut(ctx, err)
 }
 
 // Close closes the pools.

@@ -1,27 +1,26 @@
-package httpapi
+package llgate
 
 import (
 	"context"
 	"log/slog"
 	"sync"
 	"time"
-
-	llgate "github.com/llgate/llgate"
 )
 
-// requestLog writes the sandbox request log in batches, off the request
+// RequestLog is the sandbox's record of merchant requests (behind
+// /admin/requests and the console). It writes in batches, off the request
 // path: it is diagnostics, so a request never waits for its own log row, and
 // a crash may lose the last fraction of a second of it. A batch gathers for
 // up to requestLogDelay (or until it is full, or someone waits for it), so
 // that under load the log costs one commit per batch, not one per request.
-type requestLog struct {
-	store   llgate.Store
+type RequestLog struct {
+	store   Store
 	logger  *slog.Logger
 	enabled bool
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	pending []llgate.RequestLogEntry
+	pending []RequestLogEntry
 	added   uint64 // entries ever queued (or shed)
 	done    uint64 // entries written (or given up on)
 	closed  bool
@@ -36,8 +35,10 @@ const (
 	requestLogMax   = 100 * requestLogBatch // beyond this, shed: never block the API
 )
 
-func newRequestLog(store llgate.Store, logger *slog.Logger, enabled bool) *requestLog {
-	l := &requestLog{store: store, logger: logger, enabled: enabled,
+// NewRequestLog starts the writer; enabled false (gateway mode) keeps
+// nothing. Close it to write what is pending.
+func NewRequestLog(store Store, logger *slog.Logger, enabled bool) *RequestLog {
+	l := &RequestLog{store: store, logger: logger, enabled: enabled,
 		flush: make(chan struct{}, 1), exited: make(chan struct{})}
 	l.cond = sync.NewCond(&l.mu)
 	if enabled {
@@ -48,7 +49,9 @@ func newRequestLog(store llgate.Store, logger *slog.Logger, enabled bool) *reque
 	return l
 }
 
-func (l *requestLog) add(e llgate.RequestLogEntry) {
+// Add queues an entry; it never blocks (past a bound entries are shed).
+// Reason must be masked already (MaskText).
+func (l *RequestLog) Add(e RequestLogEntry) {
 	if !l.enabled {
 		return
 	}
@@ -68,14 +71,14 @@ func (l *requestLog) add(e llgate.RequestLogEntry) {
 }
 
 // kick asks the writer to write what is pending without waiting for more.
-func (l *requestLog) kick() {
+func (l *RequestLog) kick() {
 	select {
 	case l.flush <- struct{}{}:
 	default: // a kick is already pending
 	}
 }
 
-func (l *requestLog) run() {
+func (l *RequestLog) run() {
 	defer close(l.exited)
 	for {
 		l.mu.Lock()
@@ -114,22 +117,22 @@ func (l *requestLog) run() {
 	}
 }
 
-func (l *requestLog) write(batch []llgate.RequestLogEntry) {
+func (l *RequestLog) write(batch []RequestLogEntry) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	es := make([]*llgate.RequestLogEntry, len(batch))
+	es := make([]*RequestLogEntry, len(batch))
 	for i := range batch {
 		es[i] = &batch[i]
 	}
-	err := l.store.Update(ctx, func(tx llgate.Tx) error { return tx.InsertRequestLogs(ctx, es) })
+	err := l.store.Update(ctx, func(tx Tx) error { return tx.InsertRequestLogs(ctx, es) })
 	if err != nil {
 		l.logger.Warn("request log not written", "entries", len(batch), "err", err)
 	}
 }
 
-// sync waits until everything queued so far is written, so an admin read
+// Sync waits until everything queued so far is written, so an admin read
 // sees the requests that came before it.
-func (l *requestLog) sync() {
+func (l *RequestLog) Sync() {
 	if !l.enabled {
 		return
 	}
@@ -144,11 +147,19 @@ func (l *requestLog) sync() {
 	l.mu.Unlock()
 }
 
-func (l *requestLog) close() {
+// Close writes what is pending and stops the writer.
+func (l *RequestLog) Close() {
 	l.mu.Lock()
 	l.closed = true
 	l.mu.Unlock()
 	l.cond.Broadcast()
 	l.kick()
 	<-l.exited
+}
+
+// List returns the newest entries, of one merchant or (oid "") all, after
+// writing what is pending.
+func (l *RequestLog) List(ctx context.Context, oid string, limit int) ([]*RequestLogEntry, error) {
+	l.Sync()
+	return view(ctx, l.store, func(tx Tx) ([]*RequestLogEntry, error) { return tx.RequestLog(ctx, oid, limit) })
 }

@@ -1,0 +1,89 @@
+package llgate
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Sandbox holds the operations only the sandbox has: moving the clock,
+// reading the SMS inbox, resetting data. The admin API and the console both
+// call them; a gateway has none (its Sandbox is nil).
+type Sandbox struct {
+	Store     Store
+	Vault     Vault
+	Clock     *SandboxClock
+	Merchants *Merchants
+	Log       *RequestLog
+	// Wake tells the background work that something may have come due.
+	Wake func()
+}
+
+// Advance moves the clock forward by d for every replica (d from 1 second to
+// 10 years) and wakes the work that may have come due.
+func (s *Sandbox) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
+	if d < time.Second || d > MaxAdvance {
+		return time.Time{}, &ValidationError{Msg: "advance_seconds must be a whole number from 1 to 315360000"}
+	}
+	now, err := s.Clock.Advance(ctx, d)
+	if err == nil && s.Wake != nil {
+		s.Wake()
+	}
+	return now, err
+}
+
+// MaxAdvance is the longest step the clock takes at once.
+const MaxAdvance = 10 * 365 * 24 * time.Hour
+
+// InboxMessage is one text of the sandbox inbox.
+type InboxMessage struct {
+	OidPartner string
+	Mobile     string
+	Code       string
+	Text       string
+	SentAt     time.Time
+}
+
+// Inbox returns the texts sent to mobile, newest first (looked up by the
+// phone's fingerprint: the store holds no phone in clear).
+func (s *Sandbox) Inbox(ctx context.Context, mobile string, limit int) ([]InboxMessage, error) {
+	msgs, err := view(ctx, s.Store, func(tx Tx) ([]*SMSMessage, error) {
+		return tx.SMSMessages(ctx, s.Vault.Fingerprint("mobile", mobile), limit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InboxMessage, 0, len(msgs))
+	for _, m := range msgs {
+		plain, err := s.Vault.Open(ctx, m.OidPartner, TableSMS, m.ID, m.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		var c SMSContent
+		if err := json.Unmarshal(plain, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, InboxMessage{OidPartner: m.OidPartner, Mobile: c.Mobile, Code: c.Code, Text: c.Text, SentAt: m.SentAt})
+	}
+	return out, nil
+}
+
+// Reset deletes one merchant's data (users, agreements, orders, refunds,
+// SMS, counters; the merchant stays), or with oid "" every merchant and all
+// their data. ErrNotFound for an unknown merchant.
+func (s *Sandbox) Reset(ctx context.Context, oid string) error {
+	s.Log.Sync() // what is queued would otherwise land after the reset
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		if oid != "" {
+			if _, err := tx.Merchant(ctx, oid); err != nil {
+				return err
+			}
+		}
+		return tx.Reset(ctx, oid)
+	})
+	if err != nil {
+		return err
+	}
+	s.Merchants.Forget()
+	return nil
+}
