@@ -123,7 +123,7 @@ type Tx interface {
 	// AddVelocity inserts the marks the counters do not hold, counts them,
 	// and reports which it inserted. PruneVelocity deletes the counters
 	// whose every mark is older than before (on PostgreSQL passing over
-	// locked ones) and returns how many marks went.
+	// locked ones), marks and all, and returns how many went.
 	TouchVelocity(ctx context.Context, oid string, at, since time.Time, marks ...VelocityMark) ([]bool, error)
 	VelocitySeen(ctx context.Context, since time.Time, marks ...VelocityMark) ([]bool, error)
 	LockVelocity(ctx context.Context, since time.Time, keys ...VelocityKey) ([]int, error)

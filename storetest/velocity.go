@@ -194,13 +194,24 @@ func testVelocity(t *testing.T, open Opener) {
 		addMarks(t, s, oidA, time.Second, vmark("idle", phone, "fp-2"))
 		addMarks(t, s, oidA, time.Hour, vmark("idle", card, "fp-1")) // idle's cards are in use
 		addMarks(t, s, oidA, 2*time.Hour, vmark("busy", phone, "fp-2"))
-		var pruned int64
-		update(t, s, func(tx llgate.Tx) (err error) {
-			pruned, err = tx.PruneVelocity(ctx, at(time.Hour))
+		update(t, s, func(tx llgate.Tx) error { // a counter locked but never marked
+			_, err := tx.LockVelocity(ctx, longAgo, vkey("empty", phone))
 			return err
 		})
-		if pruned != 2 {
-			t.Errorf("pruned: got %d marks, want 2", pruned)
+		prune := func() int64 {
+			t.Helper()
+			var n int64
+			update(t, s, func(tx llgate.Tx) (err error) {
+				n, err = tx.PruneVelocity(ctx, at(time.Hour))
+				return err
+			})
+			return n
+		}
+		if got := prune(); got != 2 {
+			t.Errorf("pruned: got %d counters, want 2 (idle's phones, empty)", got)
+		}
+		if got := prune(); got != 0 {
+			t.Errorf("pruned again: got %d counters, want 0", got)
 		}
 		for _, tt := range []struct {
 			counter, kind string
@@ -209,6 +220,9 @@ func testVelocity(t *testing.T, open Opener) {
 			if got := viewCount(t, s, tt.counter, tt.kind, longAgo); got != tt.want {
 				t.Errorf("%s %s after prune: got %d, want %d", tt.counter, tt.kind, got, tt.want)
 			}
+		}
+		if seenVelocity(t, s, "idle", phone, "fp-2", longAgo) {
+			t.Error("a mark of a pruned counter is still held")
 		}
 		// A pruned counter counts again from nothing.
 		update(t, s, func(tx llgate.Tx) error {

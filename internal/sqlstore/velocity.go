@@ -20,36 +20,43 @@ import (
 // statement for them all, which on PostgreSQL is one round trip instead
 // of one per counter. The statement texts depend only on how many.
 
-// markTerms is "(counter = $k AND kind = $k+1 AND fp = $k+2) OR ..." for
-// n marks, parameters from $first, and their arguments.
-func markTerms(first int, marks []llgate.VelocityMark) (string, []any) {
+// orTerms is "(p.c1 = $k AND p.c2 = $k+1 ...) OR ..." with one group per
+// row of values, parameters from $first, and its arguments. The text
+// depends only on the number of rows.
+func orTerms(first int, prefix string, cols []string, rows [][]any) (string, []any) {
 	var b strings.Builder
-	args := make([]any, 0, 3*len(marks))
-	for i, m := range marks {
+	var args []any
+	for i, row := range rows {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		k := first + 3*i
-		fmt.Fprintf(&b, "(counter = $%d AND kind = $%d AND fp = $%d)", k, k+1, k+2)
-		args = append(args, m.Counter, m.Kind, m.FP)
+		b.WriteString("(")
+		for j, c := range cols {
+			if j > 0 {
+				b.WriteString(" AND ")
+			}
+			fmt.Fprintf(&b, "%s%s = $%d", prefix, c, first+len(args))
+			args = append(args, row[j])
+		}
+		b.WriteString(")")
 	}
 	return b.String(), args
 }
 
-// keyTerms is markTerms for counters and kinds; prefix qualifies the
-// columns ("c." or "").
-func keyTerms(first int, prefix string, keys []llgate.VelocityKey) (string, []any) {
-	var b strings.Builder
-	args := make([]any, 0, 2*len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		n := first + 2*i
-		fmt.Fprintf(&b, "(%scounter = $%d AND %skind = $%d)", prefix, n, prefix, n+1)
-		args = append(args, k.Counter, k.Kind)
+func markTerms(first int, marks []llgate.VelocityMark) (string, []any) {
+	rows := make([][]any, len(marks))
+	for i, m := range marks {
+		rows[i] = []any{m.Counter, m.Kind, m.FP}
 	}
-	return b.String(), args
+	return orTerms(first, "", []string{"counter", "kind", "fp"}, rows)
+}
+
+func keyTerms(first int, prefix string, keys []llgate.VelocityKey) (string, []any) {
+	rows := make([][]any, len(keys))
+	for i, k := range keys {
+		rows[i] = []any{k.Counter, k.Kind}
+	}
+	return orTerms(first, prefix, []string{"counter", "kind"}, rows)
 }
 
 // found maps the rows of q (counter, kind, fp) onto marks.
@@ -248,10 +255,11 @@ func (t *Tx) AddVelocity(ctx context.Context, oid string, at time.Time, marks ..
 }
 
 // PruneVelocity deletes idle counters: those without a mark since before,
-// their count rows and their marks. A counter in use expires its own old
-// marks when it is counted. On PostgreSQL a count row some transaction
-// holds is passed over (SKIP LOCKED; it goes at a later prune), so the
-// prune never waits for a request.
+// their count rows and their marks, and returns how many counters (and
+// kinds) went. A counter in use expires its own old marks when it is
+// locked. On PostgreSQL a count row some transaction holds is passed over
+// (SKIP LOCKED; it goes at a later prune), so the prune never waits for a
+// request.
 func (t *Tx) PruneVelocity(ctx context.Context, before time.Time) (int64, error) {
 	idle, err := queryAll(ctx, t, scanKey, `SELECT c.counter, c.kind FROM velocity_counts c
 		WHERE NOT EXISTS (SELECT 1 FROM velocity_marks m
@@ -259,18 +267,14 @@ func (t *Tx) PruneVelocity(ctx context.Context, before time.Time) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("prune velocity: %w", err)
 	}
-	var pruned int64
 	for _, k := range idle {
-		n, err := t.exec(ctx, `DELETE FROM velocity_marks WHERE counter = $1 AND kind = $2`, k.Counter, k.Kind)
-		if err != nil {
-			return 0, fmt.Errorf("prune velocity %s %s: %w", k.Kind, k.Counter, err)
-		}
-		pruned += n
-		if _, err := t.exec(ctx, `DELETE FROM velocity_counts WHERE counter = $1 AND kind = $2`, k.Counter, k.Kind); err != nil {
-			return 0, fmt.Errorf("prune velocity %s %s: %w", k.Kind, k.Counter, err)
+		for _, table := range []string{"velocity_marks", "velocity_counts"} {
+			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE counter = $1 AND kind = $2`, k.Counter, k.Kind); err != nil {
+				return 0, fmt.Errorf("prune velocity %s %s: %w", k.Kind, k.Counter, err)
+			}
 		}
 	}
-	return pruned, nil
+	return int64(len(idle)), nil
 }
 
 // recountVelocity sets every count to its number of marks, after a reset
