@@ -119,7 +119,8 @@ func (t *Tx) VelocitySeen(ctx context.Context, since time.Time, marks ...llgate.
 // the order of its VALUES, and is a write on SQLite, whose single
 // immediate writer serializes it. The marks are deleted before the lock:
 // each is deleted by one transaction, which subtracts it, so the number
-// stays right; marks are added only under the lock, later than since.
+// stays right; the velocity check adds marks only under the lock, with
+// times later than since.
 // A key without a count row has no marks (AddVelocity creates the row, and
 // PruneVelocity deletes both), so its new row starts at 0.
 func (t *Tx) LockVelocity(ctx context.Context, since time.Time, keys ...llgate.VelocityKey) ([]int, error) {
@@ -140,22 +141,32 @@ func (t *Tx) LockVelocity(ctx context.Context, since time.Time, keys ...llgate.V
 	for _, k := range gone {
 		old[k]++
 	}
+	for k, n := range old {
+		old[k] = -n
+	}
+	counts, err := t.addCounts(ctx, keys, old)
+	if err != nil {
+		return nil, fmt.Errorf("lock velocity: %w", err)
+	}
+	return inOrder(keys, counts), nil
+}
+
+// addCounts adds delta[k] to the number of each key, in one upsert that
+// creates missing rows and, on PostgreSQL, locks the rows in the order of
+// keys; it returns the new numbers.
+func (t *Tx) addCounts(ctx context.Context, keys []llgate.VelocityKey, delta map[llgate.VelocityKey]int) ([]count, error) {
 	var rows strings.Builder
-	args = args[:0]
+	args := make([]any, 0, 3*len(keys))
 	for i, k := range keys {
 		if i > 0 {
 			rows.WriteString(", ")
 		}
 		fmt.Fprintf(&rows, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
-		args = append(args, k.Counter, k.Kind, -old[k])
+		args = append(args, k.Counter, k.Kind, delta[k])
 	}
-	counts, err := queryAll(ctx, t, scanCount, `INSERT INTO velocity_counts (counter, kind, n) VALUES `+rows.String()+`
+	return queryAll(ctx, t, scanCount, `INSERT INTO velocity_counts (counter, kind, n) VALUES `+rows.String()+`
 		ON CONFLICT (counter, kind) DO UPDATE SET n = velocity_counts.n + excluded.n
 		RETURNING counter, kind, n`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("lock velocity: %w", err)
-	}
-	return inOrder(keys, counts), nil
 }
 
 // CountVelocity returns, for each key, its marks at or after since,
@@ -238,17 +249,7 @@ func (t *Tx) AddVelocity(ctx context.Context, oid string, at time.Time, marks ..
 	if len(keys) == 0 {
 		return added, nil
 	}
-	var counts strings.Builder
-	args = args[:0]
-	for i, k := range keys {
-		if i > 0 {
-			counts.WriteString(", ")
-		}
-		fmt.Fprintf(&counts, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
-		args = append(args, k.Counter, k.Kind, n[k])
-	}
-	if _, err := t.exec(ctx, `INSERT INTO velocity_counts (counter, kind, n) VALUES `+counts.String()+`
-		ON CONFLICT (counter, kind) DO UPDATE SET n = velocity_counts.n + excluded.n`, args...); err != nil {
+	if _, err := t.addCounts(ctx, keys, n); err != nil {
 		return nil, fmt.Errorf("add velocity: %w", err)
 	}
 	return added, nil
