@@ -73,7 +73,7 @@ func explain(s *Step, rep *Report, aAcked bool) string {
 			return "your receiver acknowledged a notification whose money_order was changed after signing: it must verify " +
 				"sign over every field exactly as received before trusting any of them, and compare money_order with its own order"
 		}
-		out := "refused (" + answered(s) + "), as a forged notification must be"
+		out := "not acknowledged (" + answered(s) + "), as a forged notification must not be"
 		if !aAcked {
 			out += "; but your receiver acknowledged nothing, so this proves little until a passes"
 		}
