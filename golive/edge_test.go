@@ -142,13 +142,7 @@ func TestForgeKeyGenerated(t *testing.T) {
 		t.Skip("generates an RSA key")
 	}
 	platform, _ := keys(t)
-	rc := newReceiver(t, &platform.PublicKey, func(w http.ResponseWriter, _ []byte, verified bool) {
-		if verified {
-			ack(w)
-			return
-		}
-		refuse(w)
-	})
+	rc := newReceiver(t, &platform.PublicKey, correct)
 	c := checker(t, rc.srv.URL)
 	c.ForgeKey = nil
 	rep, err := c.Run(t.Context())

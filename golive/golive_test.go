@@ -19,13 +19,7 @@ import (
 // what verifies, repeats included, passes every step.
 func TestCorrectReceiver(t *testing.T) {
 	platform, _ := keys(t)
-	rc := newReceiver(t, &platform.PublicKey, func(w http.ResponseWriter, _ []byte, verified bool) {
-		if verified {
-			ack(w)
-			return
-		}
-		refuse(w)
-	})
+	rc := newReceiver(t, &platform.PublicKey, correct)
 	rep, err := checker(t, rc.srv.URL+"/notify?shop=1").Run(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -27,14 +27,10 @@ const testOid = "201408071000001539"
 var testNow = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 
 func readKey(tb testing.TB, path string) *rsa.PrivateKey {
-	tb.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	k, err := protocol.ParsePrivateKey(string(b))
-	if err != nil {
-		tb.Fatal(err)
+	k, perr := protocol.ParsePrivateKey(string(b))
+	if err != nil || perr != nil {
+		tb.Fatal(path, err, perr)
 	}
 	return k
 }
@@ -95,6 +91,15 @@ func (rc *receiver) requests() []received {
 }
 
 func ack(w http.ResponseWriter) { _, _ = w.Write(client.Acknowledge()) }
+
+// correct answers as a careful receiver does: 0000 for what verifies.
+func correct(w http.ResponseWriter, _ []byte, verified bool) {
+	if verified {
+		ack(w)
+		return
+	}
+	refuse(w)
+}
 
 func refuse(w http.ResponseWriter) {
 	_, _ = io.WriteString(w, `{"ret_code":"9999","ret_msg":"rejected"}`)

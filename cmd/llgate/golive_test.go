@@ -20,15 +20,13 @@ import (
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/client"
-	"github.com/llgate/llgate/protocol"
 )
 
 const (
 	goliveOid     = "201408071000001539"
-	testKeyDir    = "../../testdata/clients/keys/"
-	platformPEM   = testKeyDir + "platform_private_pkcs8.pem"
-	merchantPEM   = testKeyDir + "merchant_private_pkcs8.pem"
-	merchantSPKI  = testKeyDir + "merchant_public_spki.b64"
+	platformPEM   = testKeys + "platform_private_pkcs8.pem"
+	merchantPEM   = testKeys + "merchant_private_pkcs8.pem"
+	merchantSPKI  = testKeys + "merchant_public_spki.b64"
 	goliveAckBody = `{"ret_code":"0000","ret_msg":"交易成功"}`
 )
 
@@ -37,6 +35,7 @@ const (
 // and counts connections.
 type goliveReceiver struct {
 	url    string
+	pub    *rsa.PublicKey
 	conns  atomic.Int64
 	mu     sync.Mutex
 	bodies [][]byte
@@ -44,7 +43,7 @@ type goliveReceiver struct {
 
 func newGoliveReceiver(t *testing.T, pub *rsa.PublicKey, naive bool) *goliveReceiver {
 	t.Helper()
-	rc := &goliveReceiver{}
+	rc := &goliveReceiver{pub: pub}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		rc.mu.Lock()
@@ -67,6 +66,7 @@ func newGoliveReceiver(t *testing.T, pub *rsa.PublicKey, naive bool) *goliveRece
 	return rc
 }
 
+// first is the first notification the receiver got, verified.
 func (rc *goliveReceiver) first(t *testing.T) map[string]string {
 	t.Helper()
 	rc.mu.Lock()
@@ -74,24 +74,17 @@ func (rc *goliveReceiver) first(t *testing.T) map[string]string {
 	if len(rc.bodies) == 0 {
 		t.Fatal("the receiver got nothing")
 	}
-	o, err := protocol.Decode(rc.bodies[0])
+	f, err := client.VerifyNotification(rc.bodies[0], rc.pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]string{}
-	for _, k := range o.Keys() {
-		m[k] = o.Get(k)
-	}
-	return m
+	return f
 }
 
-func readPrivateKey(t *testing.T, path string) *rsa.PrivateKey {
+// testPlatformKey is the test platform key, read as serve reads it.
+func testPlatformKey(t *testing.T) *rsa.PrivateKey {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := protocol.ParsePrivateKey(string(b))
+	k, err := loadPlatformKey(&config{PlatformKeyFile: platformPEM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +136,7 @@ func TestGoliveHelpAndMisuse(t *testing.T) {
 // TestGoliveKeyFile: with the platform key from a file, a correct receiver
 // passes (exit 0) and a naive one fails (exit 1) with the report printed.
 func TestGoliveKeyFile(t *testing.T) {
-	pub := &readPrivateKey(t, platformPEM).PublicKey
+	pub := &testPlatformKey(t).PublicKey
 	good := newGoliveReceiver(t, pub, false)
 	out, err := runCLI(t, "golive", "--merchant", goliveOid, "--notify-url", good.url, "--platform-key-file", platformPEM)
 	if err != nil {
