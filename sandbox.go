@@ -47,8 +47,17 @@ type InboxMessage struct {
 // Inbox returns the texts sent to mobile, newest first (looked up by the
 // phone's fingerprint: the store holds no phone in clear).
 func (s *Sandbox) Inbox(ctx context.Context, mobile string, limit int) ([]InboxMessage, error) {
+	return s.InboxOf(ctx, s.PhoneKey(mobile), limit)
+}
+
+// PhoneKey is the keyed fingerprint the inbox files a phone's texts under:
+// what a page may put in a URL instead of the phone.
+func (s *Sandbox) PhoneKey(mobile string) string { return s.Vault.Fingerprint("mobile", mobile) }
+
+// InboxOf returns the texts filed under a PhoneKey, newest first.
+func (s *Sandbox) InboxOf(ctx context.Context, phoneKey string, limit int) ([]InboxMessage, error) {
 	msgs, err := view(ctx, s.Store, func(tx Tx) ([]*SMSMessage, error) {
-		return tx.SMSMessages(ctx, s.Vault.Fingerprint("mobile", mobile), limit)
+		return tx.SMSMessages(ctx, phoneKey, limit)
 	})
 	if err != nil {
 		return nil, err

@@ -172,6 +172,12 @@ func MarshalPublicKeyPEM(pub *rsa.PublicKey) string {
 
 // MarshalPublicKeyBase64 encodes pub as bare base64 SPKI on one line, the
 // form LianLian's dashboard shows and the Java clients configure.
+// MarshalPKCS1PublicKeyPEM writes pub as an "RSA PUBLIC KEY" PEM block
+// (PKCS#1), the form some older PHP code loads.
+func MarshalPKCS1PublicKeyPEM(pub *rsa.PublicKey) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(pub)}))
+}
+
 func MarshalPublicKeyBase64(pub *rsa.PublicKey) string {
 	return base64.StdEncoding.EncodeToString(spki(pub))
 }

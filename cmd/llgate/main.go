@@ -4,6 +4,7 @@
 //	llgate keys gen          make a merchant key pair in every format clients use
 //	llgate merchant add|list manage merchants directly in the database
 //	llgate call ENDPOINT     send one merchant API request and print the answer
+//	llgate golive            check a merchant's notification receiver before going live
 //	llgate version           the version and commit of the binary
 package main
 
@@ -59,6 +60,7 @@ commands:
   bench                 load-test a server and report throughput, latency and the crypto share
   notify list | resend  list or resend notifications; notify listen: a test notify_url
   report                build a merchant's transaction report files for a day or a month
+  golive                check a merchant's notify URL: genuine notifications acknowledged, forged ones refused
   version               the module version and commit this binary was built from
 run 'llgate <command> -h' for its flags`
 
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runNotify(ctx, args[1:], getenv, stdout, stderr)
 	case "report":
 		return runReport(ctx, args[1:], getenv, stdout, stderr)
+	case "golive":
+		return runGolive(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		return runVersion(stdout)
 	case "-h", "--help", "help":
