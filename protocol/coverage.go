@@ -29,7 +29,7 @@ var cardCodes = []CodeTrigger{
 	{"1103", "a credit card (6221480000100002) with vali_date in the past"},
 	{"5601", "pay_type 2 (debit) with a credit card, or 3 with a debit card"},
 	{"9912", "a prepaid card: 6200190000100002"},
-	{"9704", "the SMS test card 6222020000000197046, or more texts than the caps"},
+	{"9704", "the SMS test card 6222020000000197046, or more texts than the caps (to one phone, or to more distinct phones in an hour than the merchant's velocity.phones_per_hour)"},
 	{"1101", "test card 6222020000000111013"}, {"1105", "test card 6222020000000111054"},
 	{"1107", "test card 6222020000000111070"}, {"1108", "test card 6222020000000111088"},
 	{"1109", "test card 6222020000000111096"}, {"1110", "test card 6222020000000111104"},
@@ -38,6 +38,9 @@ var cardCodes = []CodeTrigger{
 	{"1200", "test card 6222020000000112003"}, {"1805", "test card 6222020000000118059"},
 	{"9000", "test card 6222020000000190009"}, {"9970", "test card 6222020000000199703"},
 }
+
+// velocityCards is the merchant's hourly cap of distinct card numbers.
+var velocityCards = CodeTrigger{"1014", "more distinct card numbers in an hour than the merchant's velocity.cards_per_hour (set it to 1, then try a second card)"}
 
 var codeVerifyCodes = []CodeTrigger{
 	{"1000", "a token that is unknown, used, or older than 30 minutes (advance the clock)"},
@@ -56,16 +59,16 @@ var limitCodes = []CodeTrigger{
 var endpointCodes = map[string][]CodeTrigger{
 	EPBindApply: join([]CodeTrigger{{"8888", "a valid bind apply"},
 		{"7018", "a user_id that belongs to another person with an active agreement"},
-		{"3009", "bind a card the user has bound already"}}, cardCodes),
+		{"3009", "bind a card the user has bound already"}, velocityCards}, cardCodes),
 	EPBindApplyPlain: join([]CodeTrigger{{"0000", "a valid bind apply"},
 		{"7018", "a user_id that belongs to another person with an active agreement"},
-		{"3009", "bind a card the user has bound already"}}, cardCodes),
+		{"3009", "bind a card the user has bound already"}, velocityCards}, cardCodes),
 	EPBindVerify:      join([]CodeTrigger{{"0000", "the right code"}, {"3009", "verify a second bind of the same card"}}, codeVerifyCodes),
 	EPBindVerifyPlain: join([]CodeTrigger{{"0000", "the right code"}, {"3009", "verify a second bind of the same card"}}, codeVerifyCodes),
 	EPUnbind:          {{"0000", "unbind an active agreement"}, {"3003", "an unknown or already unbound no_agree"}},
 	EPBindList:        {{"0000", "a user with agreements"}, {"8901", "a user without any"}},
 	EPCardBin: {{"0000", "a card in the table"}, {"1100", "a card number that fails the Luhn check"},
-		{"5001", "a BIN not in the table: 7777000000100004"}, {"9912", "a prepaid card: 6200190000100002"}},
+		{"5001", "a BIN not in the table: 7777000000100004"}, {"9912", "a prepaid card: 6200190000100002"}, velocityCards},
 	EPPayApply: join([]CodeTrigger{{"8888", "a valid pay apply"},
 		{"1002", "another request under a no_order used before"},
 		{"3003", "a no_agree that is unknown or unbound"}}, limitCodes, cardCodes),
