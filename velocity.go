@@ -83,9 +83,20 @@ func (caps Caps) velocity(v Vault, m *Merchant, addr netip.Addr) velocity {
 	}
 	vel.counters = []string{"merchant:" + m.OidPartner}
 	if addr.IsValid() {
-		vel.counters = append(vel.counters, "addr:"+v.Fingerprint("addr", addr.Unmap().String()))
+		vel.counters = append(vel.counters, "addr:"+v.Fingerprint("addr", addrKey(addr)))
 	}
 	return vel
+}
+
+// addrKey is the client address a counter stands for: an IPv4 address, or
+// an IPv6 address's /64, which one customer's line usually holds whole.
+func addrKey(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64) // a valid IPv6 address always has a /64
+	return p.String()
 }
 
 // capOr is the merchant's own cap, or the server's default; a default of 0

@@ -50,11 +50,24 @@ func TestVelocityOf(t *testing.T) {
 			t.Errorf("%s: counters %v, want %v", tc.name, counters, wantCounters)
 		}
 	}
-	// An IPv4 address is one counter however it arrives.
-	_, _, a := llgate.VelocityOf(llgate.DefaultCaps(), v, &llgate.Merchant{}, addr)
-	_, _, b := llgate.VelocityOf(llgate.DefaultCaps(), v, &llgate.Merchant{}, netip.AddrFrom16(addr.As16()))
-	if !slices.Equal(a, b) {
-		t.Errorf("IPv4 and IPv4-mapped IPv6: %v and %v", a, b)
+	// An IPv4 address is one counter however it arrives; an IPv6 /64 is
+	// one counter (its holder can pick any address in it).
+	counter := func(a string) string {
+		_, _, c := llgate.VelocityOf(llgate.DefaultCaps(), v, &llgate.Merchant{}, netip.MustParseAddr(a))
+		return c[1]
+	}
+	for _, tt := range []struct {
+		a, b string
+		same bool
+	}{
+		{"192.0.2.7", "::ffff:192.0.2.7", true},
+		{"192.0.2.7", "192.0.2.8", false},
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::9", true},
+		{"2001:db8:1:2::1", "2001:db8:1:3::1", false},
+	} {
+		if got := counter(tt.a) == counter(tt.b); got != tt.same {
+			t.Errorf("%s and %s: one counter = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
 	}
 }
 
