@@ -26,7 +26,7 @@ type BindApply struct {
 	Scope     string
 	UserID    string
 	Family    string // Family* of the pay_type
-	Card      Holder
+	Card      Card
 	RiskItem  string
 	NoOrder   string
 	DtOrder   string
@@ -86,9 +86,7 @@ func (b *Binding) apply(ctx context.Context, a *BindApply, info CardInfo, vel ve
 		code = a.Merchant.SMSCode
 	}
 	secret, err := json.Marshal(CardSecret{
-		CardNo: a.Card.CardNo, IDType: a.Card.IDType, IDNo: a.Card.IDNo, AcctName: a.Card.AcctName,
-		BindMob: a.Card.Mobile, ValiDate: a.Card.ValiDate, RiskItem: a.RiskItem,
-		NoOrder: a.NoOrder, DtOrder: a.DtOrder, NotifyURL: a.NotifyURL,
+		Card: a.Card, RiskItem: a.RiskItem, NoOrder: a.NoOrder, DtOrder: a.DtOrder, NotifyURL: a.NotifyURL,
 	})
 	if err != nil {
 		return "", err
@@ -205,7 +203,7 @@ func checkFamily(family string, info CardInfo) error {
 }
 
 // checkCredit: a credit card needs vali_date (YYMM, not expired) and cvv2.
-func checkCredit(h Holder, now time.Time) error {
+func checkCredit(h Card, now time.Time) error {
 	if h.ValiDate == "" {
 		return FieldError("vali_date", "missing for a credit card")
 	}
@@ -252,11 +250,4 @@ func checkUser(ctx context.Context, tx Tx, scope, userID, personFP string) error
 		return Errorf(CodeUserMismatch, "user_id belongs to another person with active agreements")
 	}
 	return nil
-}
-
-func last4(s string) string {
-	if len(s) <= 4 {
-		return s
-	}
-	return s[len(s)-4:]
 }

@@ -97,7 +97,7 @@ func (b *Binding) Verify(ctx context.Context, v *BindVerify) (*BindVerified, err
 		}
 		// The agreement stands even if the issuer's registry is not told: the
 		// registry only sharpens later holder checks.
-		_ = b.Issuer.HolderBound(ctx, Holder{CardNo: cs.CardNo, IDType: cs.IDType, IDNo: cs.IDNo, AcctName: cs.AcctName, Mobile: cs.BindMob})
+		_ = b.Issuer.HolderBound(ctx, cs.Card)
 		return &BindVerified{NoAgree: noAgree, CardLast4: last4(cs.CardNo), NoOrder: cs.NoOrder, DtOrder: cs.DtOrder}, nil
 	}
 	return nil, Errorf(CodeSystem, "bind verify kept racing with resends")

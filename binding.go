@@ -47,15 +47,11 @@ type Agreement struct {
 	UnboundAt  time.Time
 }
 
-// CardSecret is what an agreement or a bind challenge holds under its seal.
+// CardSecret is what an agreement or a bind challenge holds under its seal:
+// the card and its holder, and what the bind application carried besides.
 // CVV2 is never part of it: it is checked at apply and forgotten.
 type CardSecret struct {
-	CardNo    string `json:"card_no"`
-	IDType    string `json:"id_type"`
-	IDNo      string `json:"id_no"`
-	AcctName  string `json:"acct_name"`
-	BindMob   string `json:"bind_mob"`
-	ValiDate  string `json:"vali_date,omitempty"`
+	Card
 	RiskItem  string `json:"risk_item,omitempty"`
 	NoOrder   string `json:"no_order,omitempty"`
 	DtOrder   string `json:"dt_order,omitempty"`

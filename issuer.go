@@ -18,18 +18,6 @@ type CardInfo struct {
 	Prepaid  bool   // answered 9912 everywhere
 }
 
-// Holder is the card and cardholder data of a bind (or a payment with card
-// elements). CVV2 is only ever in memory.
-type Holder struct {
-	CardNo   string
-	IDType   string
-	IDNo     string
-	AcctName string
-	Mobile   string
-	ValiDate string
-	CVV2     string
-}
-
 // HolderResult is the issuer's answer to a holder check that passed.
 type HolderResult struct {
 	// SMSFails makes the SMS provider fail for this application (the
@@ -47,9 +35,9 @@ type Issuer interface {
 	BankName(bankCode string) string
 	// CheckHolder runs the issuer's checks of a bind apply: nil to go on,
 	// or an *Error carrying the issuer's code (1101, 1109, ...).
-	CheckHolder(ctx context.Context, h Holder) (HolderResult, error)
+	CheckHolder(ctx context.Context, c Card) (HolderResult, error)
 	// HolderBound tells the issuer a bind succeeded.
-	HolderBound(ctx context.Context, h Holder) error
+	HolderBound(ctx context.Context, c Card) error
 	Charger
 }
 

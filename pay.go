@@ -106,7 +106,7 @@ func OpenOrderSecret(ctx context.Context, v Vault, o *Order) (*OrderSecret, erro
 
 // cardOf returns the card an order pays with: its own card elements, or
 // its agreement's.
-func (p *Payments) cardOf(ctx context.Context, o *Order, s *OrderSecret) (*CardSecret, error) {
+func (p *Payments) cardOf(ctx context.Context, o *Order, s *OrderSecret) (*Card, error) {
 	if s.Card != nil {
 		return s.Card, nil
 	}
@@ -122,13 +122,16 @@ func (p *Payments) cardOf(ctx context.Context, o *Order, s *OrderSecret) (*CardS
 	return p.openAgreement(ctx, a)
 }
 
-func (p *Payments) openAgreement(ctx context.Context, a *Agreement) (*CardSecret, error) {
+func (p *Payments) openAgreement(ctx context.Context, a *Agreement) (*Card, error) {
 	b, err := p.Vault.Open(ctx, ScopeOwner(a.Scope), TableAgreements, a.NoAgree, a.Sealed)
 	if err != nil {
 		return nil, err
 	}
 	var c CardSecret
-	return &c, json.Unmarshal(b, &c)
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c.Card, nil
 }
 
 // view runs a read-only transaction returning one value.

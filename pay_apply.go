@@ -27,7 +27,7 @@ type PayApply struct {
 	PayType     string
 	Family      string
 	NoAgree     string
-	Card        *Holder
+	Card        *Card
 	SignType    string
 	RequestHash string
 	Addr        netip.Addr // the client address, for the velocity caps
@@ -70,7 +70,7 @@ func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 // payCard is the card an order will pay with.
 type payCard struct {
 	agreement *Agreement // nil for card elements
-	secret    *CardSecret
+	card      *Card
 	info      CardInfo
 	personFP  string
 	noAgree   string
@@ -93,7 +93,7 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 		if err != nil {
 			return nil, err
 		}
-		secret, err := p.openAgreement(ctx, ag)
+		card, err := p.openAgreement(ctx, ag)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 		if err := checkFamily(a.Family, info); err != nil {
 			return nil, err
 		}
-		return &payCard{agreement: ag, secret: secret, info: info, personFP: ag.PersonFP, noAgree: ag.NoAgree}, nil
+		return &payCard{agreement: ag, card: card, info: info, personFP: ag.PersonFP, noAgree: ag.NoAgree}, nil
 	}
 	h := *a.Card
 	info, err := p.Binding.card(h.CardNo, CodeNoIssuer)
@@ -125,8 +125,8 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 		return nil, vel.refused(ctx, p.Store, now, cardFP, err)
 	}
 	return &payCard{
-		secret: &CardSecret{CardNo: h.CardNo, IDType: h.IDType, IDNo: h.IDNo, AcctName: h.AcctName, BindMob: h.Mobile, ValiDate: h.ValiDate},
-		info:   info, personFP: p.Vault.Fingerprint("person", h.IDType+"\x00"+h.IDNo), smsFails: res.SMSFails,
+		card: &h,
+		info: info, personFP: p.Vault.Fingerprint("person", h.IDType+"\x00"+h.IDNo), smsFails: res.SMSFails,
 		checked: cardFP,
 	}, nil
 }
@@ -150,7 +150,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	m := a.Merchant
 	secret := OrderSecret{InfoOrder: a.InfoOrder, NameGoods: a.NameGoods, RiskItem: a.RiskItem}
 	if a.NoAgree == "" {
-		secret.Card = card.secret
+		secret.Card = card.card
 	}
 	plain, err := json.Marshal(secret)
 	if err != nil {
@@ -159,7 +159,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	o := &Order{
 		OidPaybill: NewOidPaybill(), OidPartner: m.OidPartner, NoOrder: a.NoOrder, DtOrder: a.DtOrder,
 		UserID: a.UserID, Scope: a.Scope, PersonFP: card.personFP, NoAgree: card.noAgree,
-		CardFP: p.Vault.Fingerprint("card", card.secret.CardNo), CardMask: MaskCard(card.secret.CardNo),
+		CardFP: p.Vault.Fingerprint("card", card.card.CardNo), CardMask: MaskCard(card.card.CardNo),
 		BankCode: card.info.BankCode, CardType: card.info.CardType, PayType: a.PayType, BusiPartner: a.BusiPartner,
 		Amount: a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
 		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
@@ -169,8 +169,8 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		return nil, err
 	}
 	code := p.code(m)
-	mobileFP := p.Vault.Fingerprint("mobile", card.secret.BindMob)
-	text, err := newCodeText(ctx, p.SMS, p.Mode, m.OidPartner, card.secret.BindMob, code, card.smsFails)
+	mobileFP := p.Vault.Fingerprint("mobile", card.card.Mobile)
+	text, err := newCodeText(ctx, p.SMS, p.Mode, m.OidPartner, card.card.Mobile, code, card.smsFails)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 		return nil, err
 	}
 	code := p.code(a.Merchant)
-	mobileFP := p.Vault.Fingerprint("mobile", card.BindMob)
+	mobileFP := p.Vault.Fingerprint("mobile", card.Mobile)
 	vel := p.Caps.velocity(p.Vault, a.Merchant, a.Addr)
 	token := NewToken()
 	var out *Order
@@ -291,5 +291,5 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 	if out.Token != token {
 		return out, nil
 	}
-	return out, p.text(ctx, a.Merchant, card.BindMob, code)
+	return out, p.text(ctx, a.Merchant, card.Mobile, code)
 }

@@ -16,7 +16,7 @@ const recoverAfter = 5 * time.Minute
 // and the success prepared from it); the record re-reads it locked.
 // verifiedAt is when the customer confirmed it. m is o's merchant, nil if
 // the caller does not hold it.
-func (p *Payments) charge(ctx context.Context, o *Order, card *CardSecret, secret *OrderSecret, verifiedAt time.Time, m *Merchant) (*Order, error) {
+func (p *Payments) charge(ctx context.Context, o *Order, card *Card, secret *OrderSecret, verifiedAt time.Time, m *Merchant) (*Order, error) {
 	result, decline := p.Issuer.Charge(ctx, Charge{OidPaybill: o.OidPaybill, CardNo: card.CardNo, Amount: o.Amount, VerifiedAt: verifiedAt})
 	var declined *Error
 	if decline != nil && !errors.As(decline, &declined) {

@@ -21,7 +21,7 @@ type finish struct {
 
 // prepareSuccess builds o's finish. m is o's merchant when the caller
 // holds it (a verify has it from the request); nil reads it.
-func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecret, secret *OrderSecret, m *Merchant, now time.Time) (finish, error) {
+func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, secret *OrderSecret, m *Merchant, now time.Time) (finish, error) {
 	f := finish{settleDate: ChinaDate(now), noAgree: o.NoAgree}
 	if f.noAgree == "" { // card elements: the payment binds the card
 		existing, free, err := p.agreementFor(ctx, o)
@@ -49,7 +49,7 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *CardSecre
 			f.newAgreement = &Agreement{
 				NoAgree: na, Scope: o.Scope, OidPartner: o.OidPartner, UserID: o.UserID, PersonFP: o.PersonFP,
 				CardFP: o.CardFP, CardLast4: last4(card.CardNo), BankCode: info.BankCode, CardType: info.CardType,
-				Family: familyOf(o.PayType), MobileMask: MaskPhone(card.BindMob), Sealed: sealed,
+				Family: FamilyOf(o.PayType), MobileMask: MaskPhone(card.Mobile), Sealed: sealed,
 				Status: AgreementActive, CreatedAt: now,
 			}
 		}
@@ -135,14 +135,4 @@ func (p *Payments) notice(ctx context.Context, oid, kind, noOrder, noRefund, url
 		ID: id, OidPartner: oid, Kind: kind, NoOrder: noOrder, NoRefund: noRefund, URL: url, Body: sealed,
 		Status: NotifyPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}, nil
-}
-
-func familyOf(payType string) string {
-	switch payType {
-	case "2", "M":
-		return FamilyDebit
-	case "3", "N":
-		return FamilyCredit
-	}
-	return FamilyAuth
 }

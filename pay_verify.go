@@ -211,7 +211,7 @@ func sameCharge(locked, snap *Order) bool {
 
 // secretsOf opens the order's secret and the card it pays with; a is the
 // order's agreement as the caller read it (nil: read it).
-func (p *Payments) secretsOf(ctx context.Context, o *Order, a *Agreement) (*OrderSecret, *CardSecret, error) {
+func (p *Payments) secretsOf(ctx context.Context, o *Order, a *Agreement) (*OrderSecret, *Card, error) {
 	secret, err := p.openOrder(ctx, o)
 	if err != nil {
 		return nil, nil, err

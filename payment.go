@@ -52,10 +52,10 @@ type Order struct {
 // OrderSecret is what an order holds under its seal (owner: the merchant,
 // table orders, row oid_paybill).
 type OrderSecret struct {
-	InfoOrder string      `json:"info_order,omitempty"`
-	NameGoods string      `json:"name_goods,omitempty"`
-	RiskItem  string      `json:"risk_item,omitempty"`
-	Card      *CardSecret `json:"card,omitempty"` // pay with card elements (CVV2 never)
+	InfoOrder string `json:"info_order,omitempty"`
+	NameGoods string `json:"name_goods,omitempty"`
+	RiskItem  string `json:"risk_item,omitempty"`
+	Card      *Card  `json:"card,omitempty"` // pay with card elements (CVV2 never)
 }
 
 // Refund states: sta_refund as the docs number them.

@@ -81,7 +81,7 @@ type countingIssuer struct {
 // caps spare the probes they would refuse.
 func (c *countingIssuer) ChargeIsLocal() bool { return false }
 
-func (c *countingIssuer) CheckHolder(ctx context.Context, h llgate.Holder) (llgate.HolderResult, error) {
+func (c *countingIssuer) CheckHolder(ctx context.Context, h llgate.Card) (llgate.HolderResult, error) {
 	c.checks.Add(1)
 	return c.Simulated.CheckHolder(ctx, h)
 }
@@ -111,7 +111,7 @@ func TestVelocitySparesIssuer(t *testing.T) {
 		}
 		_, err = b.Apply(t.Context(), &llgate.BindApply{
 			Merchant: m, Scope: llgate.Scope(m, ""), UserID: "u", Family: llgate.FamilyDebit,
-			Card: llgate.Holder{CardNo: cardNo, IDType: "0", IDNo: "110105199003071239", AcctName: "张三", Mobile: "13800138000"},
+			Card: llgate.Card{CardNo: cardNo, IDType: "0", IDNo: "110105199003071239", AcctName: "张三", Mobile: "13800138000"},
 			Addr: netip.MustParseAddr("192.0.2.7"),
 		})
 		return llgate.ErrorCode(err)
@@ -156,7 +156,7 @@ func BenchmarkVelocity(b *testing.B) {
 				for i := range b.N {
 					_, err := bind.Apply(b.Context(), &llgate.BindApply{
 						Merchant: m, Scope: llgate.Scope(m, ""), UserID: fmt.Sprintf("u%d", i), Family: llgate.FamilyDebit,
-						Card: llgate.Holder{CardNo: cards[i], IDType: "0", IDNo: "110105199003071239", AcctName: "张三",
+						Card: llgate.Card{CardNo: cards[i], IDType: "0", IDNo: "110105199003071239", AcctName: "张三",
 							Mobile: fmt.Sprintf("139%08d", i)},
 						Addr: netip.MustParseAddr("192.0.2.7"),
 					})

@@ -313,3 +313,25 @@ func (s *Server) signFresh(signType, source string) (string, error) {
 func isSignType(t string) bool {
 	return t == llgate.SignRSA || t == llgate.SignSHA256 || t == llgate.SignMD5
 }
+
+// answer builds an endpoint's answer by its table entry: of fields, the
+// endpoint's answer fields (signed, empty ones left out); of unsigned, its
+// fields outside the signature. A field the table does not list is not
+// sent: the table is what the endpoint answers.
+func (r *Request) answer(code string, fields map[string]string, unsigned map[string]any) *Answer {
+	a := NewAnswer(code, nil)
+	for _, k := range r.Endpoint.Answer {
+		if v := fields[k]; v != "" {
+			a.Fields[k] = v
+		}
+	}
+	for k, v := range unsigned {
+		if r.Endpoint.IsUnsigned(k) {
+			if a.Unsigned == nil {
+				a.Unsigned = map[string]any{}
+			}
+			a.Unsigned[k] = v
+		}
+	}
+	return a
+}

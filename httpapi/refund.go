@@ -7,7 +7,8 @@ import (
 	"github.com/llgate/llgate/protocol"
 )
 
-// refundAPI answers refunds and the refund query.
+// refundAPI answers refunds and the refund query; the pipeline has checked
+// the fields against the endpoint table.
 type refundAPI struct {
 	r *llgate.Refunds
 }
@@ -22,29 +23,9 @@ func (api *refundAPI) endpoints() map[string]Endpoint {
 
 func (api *refundAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 	f := r.Fields
-	if err := Require(f, "no_refund", "dt_refund", "money_refund", "notify_url"); err != nil {
-		return nil, err
-	}
-	if !f.Has("oid_paybill") {
-		if err := Require(f, "no_order"); err != nil {
-			return nil, err
-		}
-	}
 	amount, err := protocol.ParseAmount("money_refund", f.Get("money_refund"))
 	if err != nil {
 		return nil, err
-	}
-	for _, err := range []error{
-		protocol.ValidateOrderNo("no_refund", f.Get("no_refund")),
-		field(f, "dt_refund", func(n, v string) error { _, err := protocol.ParseTime(n, v); return err }),
-		field(f, "dt_order", func(n, v string) error { _, err := protocol.ParseTime(n, v); return err }),
-		field(f, "no_order", protocol.ValidateOrderNo),
-		field(f, "oid_paybill", protocol.ValidateNoAgree), // 16 digits, like no_agree
-		protocol.ValidateURL("notify_url", f.Get("notify_url")),
-	} {
-		if err != nil {
-			return nil, err
-		}
 	}
 	ref, o, err := api.r.Apply(ctx, &llgate.RefundApply{
 		Merchant: r.Merchant.Merchant, NoRefund: f.Get("no_refund"), DtRefund: f.Get("dt_refund"),
@@ -54,7 +35,7 @@ func (api *refundAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewAnswer(llgate.CodeOK, llgate.RefundFields(ref, o)), nil
+	return r.answer(llgate.CodeOK, llgate.RefundFields(ref, o), nil), nil
 }
 
 func (api *refundAPI) query(ctx context.Context, r *Request) (*Answer, error) {
@@ -63,5 +44,5 @@ func (api *refundAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewAnswer(llgate.CodeOK, llgate.RefundFields(ref, o)), nil
+	return r.answer(llgate.CodeOK, llgate.RefundFields(ref, o), nil), nil
 }

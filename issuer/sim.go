@@ -44,7 +44,7 @@ func (s *Simulated) BankName(code string) string {
 // CheckHolder applies the test-card outcome of the card number, then
 // compares the holder with the registry: another ID number answers 1109,
 // another name 1113, another phone 1114, more than one of them 1108.
-func (s *Simulated) CheckHolder(ctx context.Context, h llgate.Holder) (llgate.HolderResult, error) {
+func (s *Simulated) CheckHolder(ctx context.Context, h llgate.Card) (llgate.HolderResult, error) {
 	var res llgate.HolderResult
 	if s.Outcomes {
 		switch code := BindOutcome(h.CardNo); code {
@@ -88,7 +88,7 @@ func (s *Simulated) CheckHolder(ctx context.Context, h llgate.Holder) (llgate.Ho
 }
 
 // HolderBound records the holder of a card at its first successful bind.
-func (s *Simulated) HolderBound(ctx context.Context, h llgate.Holder) error {
+func (s *Simulated) HolderBound(ctx context.Context, h llgate.Card) error {
 	now := time.Now()
 	if s.Clock != nil {
 		now = s.Clock.Now()
