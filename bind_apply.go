@@ -219,18 +219,6 @@ func checkCredit(h Card, now time.Time) error {
 	return nil
 }
 
-func validYYMM(s string) bool {
-	return isDigits(s, 4) && s[2:] >= "01" && s[2:] <= "12"
-}
-
-// expiredYYMM: the card is good through the end of its month (China time).
-func expiredYYMM(s string, now time.Time) bool {
-	c := now.In(ChinaTime)
-	year := 2000 + int(s[0]-'0')*10 + int(s[1]-'0')
-	month := int(s[2]-'0')*10 + int(s[3]-'0')
-	return year < c.Year() || year == c.Year() && month < int(c.Month())
-}
-
 // checkUser enforces one natural person per user_id and scope (7018):
 // another person may take the user_id only once every agreement of the
 // current one under it is unbound.

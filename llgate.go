@@ -27,6 +27,3 @@ type ClockFunc func() time.Time
 
 // Now calls f.
 func (f ClockFunc) Now() time.Time { return f() }
-
-// ChinaTime is UTC+8, the zone of every date on the wire.
-var ChinaTime = time.FixedZone("CST", 8*3600)

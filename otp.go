@@ -102,18 +102,6 @@ func DefaultCaps() Caps {
 	}
 }
 
-// chinaDayStart is midnight of t's day in China time, as UTC.
-func chinaDayStart(t time.Time) time.Time {
-	c := t.In(ChinaTime)
-	return time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, ChinaTime).UTC()
-}
-
-// ChinaMonthStart is the first instant of t's month in China time, as UTC.
-func ChinaMonthStart(t time.Time) time.Time {
-	c := t.In(ChinaTime)
-	return time.Date(c.Year(), c.Month(), 1, 0, 0, 0, 0, ChinaTime).UTC()
-}
-
 // capKeys are the cap counters one text to a phone counts against.
 type capKeys struct {
 	oid, mobileFP, cardFP, userFP string
@@ -126,7 +114,7 @@ func (caps Caps) checkAndCount(ctx context.Context, tx Tx, k capKeys, now time.T
 	if caps == (Caps{}) {
 		return nil
 	}
-	day := chinaDayStart(now)
+	day := ChinaDay(now)
 	checks := []struct {
 		kind, key string
 		since     time.Time

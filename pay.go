@@ -67,7 +67,7 @@ func checkLimits(ctx context.Context, tx Tx, m *Merchant, personFP string, amoun
 		max   Amount
 		since time.Time
 		code  string
-	}{{l.PerDay, chinaDayStart(now), CodeLimitDay}, {l.PerMonth, ChinaMonthStart(now), CodeLimitMonth}} {
+	}{{l.PerDay, ChinaDay(now), CodeLimitDay}, {l.PerMonth, ChinaMonth(now), CodeLimitMonth}} {
 		if c.max <= 0 {
 			continue
 		}
@@ -81,9 +81,6 @@ func checkLimits(ctx context.Context, tx Tx, m *Merchant, personFP string, amoun
 	}
 	return nil
 }
-
-// ChinaDate is yyyyMMdd of t in China time (settle_date).
-func ChinaDate(t time.Time) string { return t.In(ChinaTime).Format("20060102") }
 
 // openOrder opens an order's sealed secret.
 func (p *Payments) openOrder(ctx context.Context, o *Order) (*OrderSecret, error) {

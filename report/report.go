@@ -67,7 +67,7 @@ func MonthlyName(oid string, month time.Time) string {
 // Build returns the detail and summary files of the China calendar day of
 // day.
 func (g *Generator) Build(ctx context.Context, oid string, day time.Time) (detail, summary []byte, err error) {
-	from := chinaDay(day)
+	from := llgate.ChinaDay(day)
 	rows, err := g.rows(ctx, oid, from, from.AddDate(0, 0, 1))
 	if err != nil {
 		return nil, nil, err
@@ -77,7 +77,7 @@ func (g *Generator) Build(ctx context.Context, oid string, day time.Time) (detai
 
 // BuildMonth returns the detail file of the China calendar month of month.
 func (g *Generator) BuildMonth(ctx context.Context, oid string, month time.Time) ([]byte, error) {
-	from := chinaMonth(month)
+	from := llgate.ChinaMonth(month)
 	rows, err := g.rows(ctx, oid, from, from.AddDate(0, 1, 0))
 	if err != nil {
 		return nil, err
@@ -279,16 +279,4 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// chinaDay is midnight China time of t's China calendar day.
-func chinaDay(t time.Time) time.Time {
-	y, m, d := t.In(llgate.ChinaTime).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, llgate.ChinaTime)
-}
-
-// chinaMonth is midnight China time of the first of t's China month.
-func chinaMonth(t time.Time) time.Time {
-	y, m, _ := t.In(llgate.ChinaTime).Date()
-	return time.Date(y, m, 1, 0, 0, 0, 0, llgate.ChinaTime)
 }

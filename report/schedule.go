@@ -66,7 +66,7 @@ func (g *Generator) RunDue(ctx context.Context) (int, error) {
 // files and the marker in one transaction.
 func (g *Generator) runMerchant(ctx context.Context, m *llgate.Merchant, last time.Time) (int, error) {
 	oid := m.OidPartner
-	day := chinaDay(m.CreatedAt)
+	day := llgate.ChinaDay(m.CreatedAt)
 	done, err := g.marker(ctx, oid)
 	if err != nil {
 		return 0, err
@@ -153,7 +153,7 @@ func advanceMarker(ctx context.Context, tx llgate.Tx, oid, day string) error {
 
 // lastDueDay is the last China day whose files are due at now.
 func lastDueDay(now time.Time) time.Time {
-	return chinaDay(now.In(llgate.ChinaTime).Add(-dueHour*time.Hour)).AddDate(0, 0, -1)
+	return llgate.ChinaDay(now.In(llgate.ChinaTime).Add(-dueHour*time.Hour)).AddDate(0, 0, -1)
 }
 
 // nextDue is the first due time after now.
