@@ -13,6 +13,16 @@ const (
 	OrderRefund     = "REFUND" // refunded in full
 )
 
+// Status sets the store selects by; the state machine owns them, the SQL
+// only reads them.
+var (
+	// CountedStatuses count against a person's limits: from the verify on,
+	// and refunds do not give room back.
+	CountedStatuses = []string{OrderProcessing, OrderSuccess, OrderRefund}
+	// PaidStatuses are payments that succeeded (refunded ones too).
+	PaidStatuses = []string{OrderSuccess, OrderRefund}
+)
+
 // Order is a payment: created by pay apply, settled by pay verify (or, for
 // the issuer's "processing" answer, by the clock).
 type Order struct {

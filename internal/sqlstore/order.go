@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/llgate/llgate"
@@ -107,9 +109,8 @@ func (t *Tx) Spent(ctx context.Context, oidPartner, personFP string, since time.
 	var sum int64
 	err := t.tx.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM orders
 		WHERE oid_partner = $1 AND person_fp = $2 AND counted_at >= $3
-			AND status IN ($4, $5, $6)`,
-		oidPartner, personFP, ms(since),
-		llgate.OrderProcessing, llgate.OrderSuccess, llgate.OrderRefund).Scan(&sum)
+			AND status IN (`+placeholders(4, len(llgate.CountedStatuses))+`)`,
+		append([]any{oidPartner, personFP, ms(since)}, anys(llgate.CountedStatuses)...)...).Scan(&sum)
 	if err != nil {
 		return 0, fmt.Errorf("spent by %s with %s: %w", personFP, oidPartner, err)
 	}
@@ -189,11 +190,33 @@ func (t *Tx) DueOrders(ctx context.Context, now time.Time, limit int) ([]*llgate
 // oid_paybill. Reports read them; no lock.
 func (t *Tx) SettledOrders(ctx context.Context, oidPartner string, from, to time.Time) ([]*llgate.Order, error) {
 	orders, err := queryAll(ctx, t, scanOrder, `SELECT `+orderCols+` FROM orders
-		WHERE oid_partner = $1 AND status IN ($2, $3) AND paid_at >= $4 AND paid_at < $5
+		WHERE oid_partner = $1 AND paid_at >= $2 AND paid_at < $3
+			AND status IN (`+placeholders(4, len(llgate.PaidStatuses))+`)
 		ORDER BY paid_at, oid_paybill`,
-		oidPartner, llgate.OrderSuccess, llgate.OrderRefund, ms(from), ms(to))
+		append([]any{oidPartner, ms(from), ms(to)}, anys(llgate.PaidStatuses)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("settled orders of %s: %w", oidPartner, err)
 	}
 	return orders, nil
+}
+
+// placeholders writes n placeholders from $first: "$4, $5, $6". The sets
+// are the root's and fixed, so a statement's text still never varies.
+func placeholders(first, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(first+i))
+	}
+	return b.String()
+}
+
+func anys(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
