@@ -29,35 +29,65 @@ type Store interface {
 	Close() error
 }
 
-// Tx is the set of operations available inside a transaction. Methods return
-// ErrNotFound when a row is missing and ErrConflict when a unique key is taken.
+// Tx is the set of operations available inside a transaction, one
+// interface per aggregate. Methods return ErrNotFound when a row is missing
+// and ErrConflict when a unique key is taken.
 type Tx interface {
-	// Merchants.
+	MerchantTx
+	SettingTx
+	DataKeyTx
+	RequestLogTx
+	SMSTx
+	NotificationTx
+	ReportTx
+	UserTx
+	AgreementTx
+	ChallengeTx
+	CardholderTx
+	SMSSendTx
+	VelocityTx
+	OrderTx
+	RefundTx
+	ResetTx
+}
+
+// MerchantTx reads and writes merchants.
+type MerchantTx interface {
 	InsertMerchant(ctx context.Context, m *Merchant) error              // ErrConflict
 	UpdateMerchant(ctx context.Context, m *Merchant) error              // ErrNotFound
 	Merchant(ctx context.Context, oidPartner string) (*Merchant, error) // ErrNotFound
 	Merchants(ctx context.Context) ([]*Merchant, error)                 // ordered by oid_partner
+}
 
-	// Settings: small named values (clock offset, sealed platform key, ...).
+// SettingTx holds small named values (clock offset, sealed platform key, ...).
+type SettingTx interface {
 	Setting(ctx context.Context, key string) ([]byte, error)                   // ErrNotFound
 	PutSetting(ctx context.Context, key string, value []byte) error            // upsert
 	InsertSetting(ctx context.Context, key string, value []byte) (bool, error) // false if present
+}
 
-	// Data keys of the vault, wrapped by the master key.
+// DataKeyTx holds the vault's data keys, wrapped by the master key.
+type DataKeyTx interface {
 	DataKeys(ctx context.Context, owner string) ([]DataKey, error) // ordered by version
 	InsertDataKey(ctx context.Context, k DataKey) (bool, error)    // false if (owner, version) exists
+}
 
-	// Request log (sandbox diagnostics behind /admin/requests).
+// RequestLogTx is the request log (sandbox diagnostics behind /admin/requests).
+type RequestLogTx interface {
 	InsertRequestLog(ctx context.Context, e *RequestLogEntry) error
 	InsertRequestLogs(ctx context.Context, es []*RequestLogEntry) error                       // a batch, fewer statements
 	RequestLog(ctx context.Context, oidPartner string, limit int) ([]*RequestLogEntry, error) // newest first; "" = all
 	PruneRequestLog(ctx context.Context, before time.Time) (int64, error)
+}
 
-	// SMS outbox (sandbox inbox behind /admin/sms).
+// SMSTx is the SMS outbox (the sandbox inbox behind /admin/sms).
+type SMSTx interface {
 	InsertSMS(ctx context.Context, m *SMSMessage) error
 	SMSMessages(ctx context.Context, mobileFP string, limit int) ([]*SMSMessage, error) // newest first
+}
 
-	// Notifications: the durable outbox and its attempts.
+// NotificationTx is the durable outbox of notifications and their attempts.
+type NotificationTx interface {
 	InsertNotification(ctx context.Context, n *Notification) error
 	Notification(ctx context.Context, id string) (*Notification, error) // ErrNotFound
 	UpdateNotification(ctx context.Context, n *Notification) error      // ErrNotFound
@@ -72,67 +102,83 @@ type Tx interface {
 	// NotificationBacklog counts pending notifications and returns the
 	// earliest NextAttemptAt among them (zero time when none).
 	NotificationBacklog(ctx context.Context) (int64, time.Time, error)
+}
 
-	// Reports (sealed files).
+// ReportTx holds the report files (sealed).
+type ReportTx interface {
 	PutReport(ctx context.Context, r *Report) error                    // upsert by Name
 	Reports(ctx context.Context, oidPartner string) ([]*Report, error) // by name; Content not loaded
 	Report(ctx context.Context, name string) (*Report, error)          // ErrNotFound
+}
 
-	// Users (one natural person per user_id and scope).
+// UserTx holds users: one natural person per user_id and scope.
+type UserTx interface {
 	InsertUser(ctx context.Context, u *User) (bool, error)         // false if (scope, user_id) exists
 	User(ctx context.Context, scope, userID string) (*User, error) // ErrNotFound; locks
 	UpdateUser(ctx context.Context, u *User) error                 // ErrNotFound
+}
 
-	// Agreements. At most one active agreement per (scope, user_id, card):
-	// InsertAgreement returns ErrConflict for a second one or a taken no_agree.
+// AgreementTx holds agreements. At most one active agreement per (scope, user_id, card):
+// InsertAgreement returns ErrConflict for a second one or a taken no_agree.
+type AgreementTx interface {
 	InsertAgreement(ctx context.Context, a *Agreement) error
 	Agreement(ctx context.Context, noAgree string) (*Agreement, error) // ErrNotFound; locks
 	UpdateAgreement(ctx context.Context, a *Agreement) error           // ErrNotFound
 	// Agreements returns the page the filter selects, newest first
 	// (created_at, then no_agree, descending), and how many match in all.
 	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, int, error)
+}
 
-	// Challenges (tokens with a one-time code).
+// ChallengeTx holds challenges: tokens with a one-time code.
+type ChallengeTx interface {
 	InsertChallenge(ctx context.Context, c *Challenge) error         // ErrConflict on a taken token
 	Challenge(ctx context.Context, token string) (*Challenge, error) // ErrNotFound; locks
 	UpdateChallenge(ctx context.Context, c *Challenge) error         // ErrNotFound
 	// LiveChallenge returns the newest live, unexpired (ExpiresAt > now)
 	// challenge of that kind for merchant, user and ref; ErrNotFound if none.
 	LiveChallenge(ctx context.Context, kind, oidPartner, userID, ref string, now time.Time) (*Challenge, error)
+}
 
-	// The simulated issuer's cardholder registry.
+// CardholderTx is the simulated issuer's cardholder registry.
+type CardholderTx interface {
 	InsertCardholder(ctx context.Context, c *Cardholder) (bool, error)  // false if the card is known
 	Cardholder(ctx context.Context, cardFP string) (*Cardholder, error) // ErrNotFound
+}
 
-	// SMS sends, for the caps.
+// SMSSendTx counts the texts sent, for the SMS caps.
+type SMSSendTx interface {
 	InsertSMSSend(ctx context.Context, s *SMSSend) error
 	CountSMSSends(ctx context.Context, kind, key string, since time.Time) (int, error) // At >= since
+}
 
-	// Velocity counters, for the velocity caps: per counter and kind, at
-	// most one mark per fingerprint, holding the latest time it was seen
-	// and the merchant that marked it last, and their number (kept, not
-	// counted: a check costs the same whatever the cap). Each method takes
-	// all the marks or keys of a request at once and answers one value per
-	// mark or key, in order. TouchVelocity moves each mark the counter
-	// holds at or after since to at (and oid) and reports which it found;
-	// it changes no number and needs no lock. VelocitySeen reports the
-	// same without writing. LockVelocity deletes the keys' marks older than
-	// since, locks the keys until the transaction ends, in the order given
-	// (one order everywhere), and returns how many marks each holds.
-	// CountVelocity returns the same without writing or locking.
-	// AddVelocity inserts the marks the counters do not hold, counts them,
-	// and reports which it inserted. PruneVelocity deletes the counters
-	// whose every mark is older than before (on PostgreSQL passing over
-	// locked ones), marks and all, and returns how many went.
+// VelocityTx holds the velocity counters, for the velocity caps: per counter and kind, at
+// most one mark per fingerprint, holding the latest time it was seen
+// and the merchant that marked it last, and their number (kept, not
+// counted: a check costs the same whatever the cap). Each method takes
+// all the marks or keys of a request at once and answers one value per
+// mark or key, in order. TouchVelocity moves each mark the counter
+// holds at or after since to at (and oid) and reports which it found;
+// it changes no number and needs no lock. VelocitySeen reports the
+// same without writing. LockVelocity deletes the keys' marks older than
+// since, locks the keys until the transaction ends, in the order given
+// (one order everywhere), and returns how many marks each holds.
+// CountVelocity returns the same without writing or locking.
+// AddVelocity inserts the marks the counters do not hold, counts them,
+// and reports which it inserted. PruneVelocity deletes the counters
+// whose every mark is older than before (on PostgreSQL passing over
+// locked ones), marks and all, and returns how many went.
+type VelocityTx interface {
 	TouchVelocity(ctx context.Context, oid string, at, since time.Time, marks ...VelocityMark) ([]bool, error)
 	VelocitySeen(ctx context.Context, since time.Time, marks ...VelocityMark) ([]bool, error)
 	LockVelocity(ctx context.Context, since time.Time, keys ...VelocityKey) ([]int, error)
 	CountVelocity(ctx context.Context, since time.Time, keys ...VelocityKey) ([]int, error)
 	AddVelocity(ctx context.Context, oid string, at time.Time, marks ...VelocityMark) ([]bool, error)
 	PruneVelocity(ctx context.Context, before time.Time) (int64, error)
+}
 
-	// Orders. NoOrder is unique per merchant: InsertOrder returns
-	// ErrConflict for a taken (oid_partner, no_order) or oid_paybill.
+// OrderTx holds orders. NoOrder is unique per merchant: InsertOrder returns
+// ErrConflict for a taken (oid_partner, no_order) or oid_paybill.
+type OrderTx interface {
 	InsertOrder(ctx context.Context, o *Order) error
 	Order(ctx context.Context, oidPaybill string) (*Order, error)              // ErrNotFound; locks
 	OrderByNo(ctx context.Context, oidPartner, noOrder string) (*Order, error) // ErrNotFound; locks
@@ -152,8 +198,10 @@ type Tx interface {
 	// (REFUND included: a refunded payment was a successful one) with PaidAt
 	// in [from, to), ordered by PaidAt then oid_paybill (reports).
 	SettledOrders(ctx context.Context, oidPartner string, from, to time.Time) ([]*Order, error)
+}
 
-	// Refunds. NoRefund is unique per merchant.
+// RefundTx holds refunds. NoRefund is unique per merchant.
+type RefundTx interface {
 	InsertRefund(ctx context.Context, r *Refund) error                            // ErrConflict
 	Refund(ctx context.Context, oidRefundno string) (*Refund, error)              // ErrNotFound; locks
 	RefundByNo(ctx context.Context, oidPartner, noRefund string) (*Refund, error) // ErrNotFound; locks
@@ -166,11 +214,13 @@ type Tx interface {
 	// SettledRefunds returns the merchant's refunds that reached state 2
 	// with SettledAt in [from, to), ordered by SettledAt then oid_refundno.
 	SettledRefunds(ctx context.Context, oidPartner string, from, to time.Time) ([]*Refund, error)
+}
 
-	// Reset deletes a merchant's data (everything but the merchant row: rows
-	// whose oid_partner is the merchant's), or, with oidPartner "", every
-	// merchant and all their data, the cardholder registry included.
-	// Settings and data keys stay.
+// ResetTx: Reset deletes a merchant's data (everything but the merchant row: rows
+// whose oid_partner is the merchant's), or, with oidPartner "", every
+// merchant and all their data, the cardholder registry included.
+// Settings and data keys stay.
+type ResetTx interface {
 	Reset(ctx context.Context, oidPartner string) error
 }
 
