@@ -95,79 +95,63 @@ func (b *Binding) apply(ctx context.Context, a *BindApply, info CardInfo, vel ve
 	if err != nil {
 		return "", err
 	}
-	// The secret is sealed under the token's name outside the transaction,
-	// so the token is guessed first: a fresh one, which is right unless a
-	// live token exists (a resend keeps its token). The transaction checks
-	// the guess and names the live token if it was wrong; seal again.
+	// A repeat while the token lives is a resend: the same token, a new
+	// code, the secret sealed again under that token's name. The data key
+	// exists since the merchant (or platform) does, so the seal happens in
+	// the transaction that decides the token.
 	owner := ScopeOwner(a.Scope)
-	target := NewToken()
-	for attempt := 0; ; attempt++ {
-		var live string // the live token, when it is not target
-		sealed, err := b.Vault.Seal(ctx, owner, TableChallenges, target, secret)
-		if err != nil {
-			return "", err
+	err = b.Store.Update(ctx, func(tx Tx) error {
+		token = ""
+		if err := checkUser(ctx, tx, a.Scope, a.UserID, personFP); err != nil {
+			return err
 		}
-		err = b.Store.Update(ctx, func(tx Tx) error {
-			if err := checkUser(ctx, tx, a.Scope, a.UserID, personFP); err != nil {
-				return err
-			}
-			if _, n, err := tx.Agreements(ctx, AgreementFilter{Scope: a.Scope, UserID: a.UserID, CardFP: cardFP, ActiveOnly: true, Limit: 1}); err != nil {
-				return err
-			} else if n > 0 {
-				return Errorf(CodeDuplicateBind, "this user has an active agreement for this card")
-			}
-			c, err := tx.LiveChallenge(ctx, ChallengeBind, a.Merchant.OidPartner, a.UserID, cardFP, now)
-			isNew := errors.Is(err, ErrNotFound)
-			switch {
-			case isNew:
-				c = &Challenge{
-					Token: target, Kind: ChallengeBind, OidPartner: a.Merchant.OidPartner,
-					Ref: cardFP, State: ChallengeLive, ExpiresAt: now.Add(TokenLifetime), CreatedAt: now,
-				}
-			case err != nil:
-				return err
-			}
-			if c.Token != target {
-				live = c.Token
-				return errMoved
-			}
-			if err := b.Caps.checkAndCount(ctx, tx, capKeys{a.Merchant.OidPartner, mobileFP, cardFP, b.Vault.Fingerprint("user", a.Scope+"\x00"+a.UserID)}, now); err != nil {
-				return err
-			}
-			fill(c, a, personFP, mobileFP, info)
-			c.Sealed, c.UpdatedAt = sealed, now
-			setCode(b.Vault, c, code, now)
-			write := tx.UpdateChallenge
-			if isNew {
-				write = tx.InsertChallenge
-			}
-			if err := write(ctx, c); err != nil {
-				return err
-			}
-			if err := text.record(ctx, tx); err != nil {
-				return err
-			}
-			// Last: the counters' locks are held until the commit.
-			return vel.check(ctx, tx, now, cardSeen(cardFP), phoneSeen(mobileFP))
-		})
-		if errors.Is(err, errMoved) && attempt < 5 {
-			target = live
-			continue
+		if _, n, err := tx.Agreements(ctx, AgreementFilter{Scope: a.Scope, UserID: a.UserID, CardFP: cardFP, ActiveOnly: true, Limit: 1}); err != nil {
+			return err
+		} else if n > 0 {
+			return Errorf(CodeDuplicateBind, "this user has an active agreement for this card")
 		}
-		if err != nil {
-			return "", err
+		c, err := tx.LiveChallenge(ctx, ChallengeBind, a.Merchant.OidPartner, a.UserID, cardFP, now)
+		isNew := errors.Is(err, ErrNotFound)
+		switch {
+		case isNew:
+			c = &Challenge{
+				Token: NewToken(), Kind: ChallengeBind, OidPartner: a.Merchant.OidPartner,
+				Ref: cardFP, State: ChallengeLive, ExpiresAt: now.Add(TokenLifetime), CreatedAt: now,
+			}
+		case err != nil:
+			return err
 		}
-		token = target
-		break
+		if err := b.Caps.checkAndCount(ctx, tx, capKeys{a.Merchant.OidPartner, mobileFP, cardFP, b.Vault.Fingerprint("user", a.Scope+"\x00"+a.UserID)}, now); err != nil {
+			return err
+		}
+		fill(c, a, personFP, mobileFP, info)
+		if c.Sealed, err = b.Vault.SealIn(ctx, owner, TableChallenges, c.Token, secret); err != nil {
+			return err
+		}
+		c.UpdatedAt = now
+		setCode(b.Vault, c, code, now)
+		write := tx.UpdateChallenge
+		if isNew {
+			write = tx.InsertChallenge
+		}
+		if err := write(ctx, c); err != nil {
+			return err
+		}
+		if err := text.record(ctx, tx); err != nil {
+			return err
+		}
+		token = c.Token
+		// Last: the counters' locks are held until the commit.
+		return vel.check(ctx, tx, now, cardSeen(cardFP), phoneSeen(mobileFP))
+	})
+	if err != nil {
+		return "", err
 	}
 	if err := text.send(ctx); err != nil {
 		return "", err
 	}
 	return token, nil
 }
-
-// errMoved: the token an apply sealed its secret for is not the live one.
-var errMoved = errors.New("live token moved")
 
 func fill(c *Challenge, a *BindApply, personFP, mobileFP string, info CardInfo) {
 	c.UserID, c.Scope = a.UserID, a.Scope

@@ -1,7 +1,6 @@
 package llgate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,104 +24,79 @@ type BindVerified struct {
 	DtOrder   string
 }
 
-// Verify checks the code and turns the application into an agreement.
-// Every wrong try is committed before the answer. Codes: 1000 (token
-// unknown, expired, dead, used, or another merchant's or user's), 9700,
-// 9702, 9703, 7018, 3009.
+// Verify checks the code and turns the application into an agreement, in
+// one transaction: the challenge read and locked, its secret opened and
+// sealed again as the agreement's. Every wrong try is committed before the
+// answer. Codes: 1000 (token unknown, expired, dead, used, or another
+// merchant's or user's), 9700, 9702, 9703, 7018, 3009.
 func (b *Binding) Verify(ctx context.Context, v *BindVerify) (*BindVerified, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		// Read and open the application outside the transaction (the vault
-		// is never called inside one), then confirm nothing moved.
-		pre, secret, err := b.peekChallenge(ctx, v)
-		if err != nil {
-			return nil, err
+	var out *BindVerified
+	var answer error
+	var holder Card
+	err := b.Store.Update(ctx, func(tx Tx) error {
+		out, answer = nil, nil
+		c, err := tx.Challenge(ctx, v.Token)
+		if errors.Is(err, ErrNotFound) || err == nil && (c.Kind != ChallengeBind || c.OidPartner != v.Merchant.OidPartner ||
+			c.UserID != v.UserID || c.Scope != v.Scope) {
+			answer = Errorf(CodeTokenInvalid, "token unknown")
+			return nil
 		}
-		noAgree := NewNoAgree()
-		sealed, err := b.Vault.Seal(ctx, ScopeOwner(pre.Scope), TableAgreements, noAgree, secret)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		now := b.Clock.Now()
+		changed, err := checkCode(b.Vault, c, v.Code, now)
+		if err != nil {
+			answer = err
+			if changed {
+				return tx.UpdateChallenge(ctx, c) // commit the wrong try
+			}
+			return nil
+		}
+		owner := ScopeOwner(c.Scope)
+		secret, err := b.Vault.Open(ctx, owner, TableChallenges, c.Token, c.Sealed)
+		if err != nil {
+			return err
 		}
 		var cs CardSecret
 		if err := json.Unmarshal(secret, &cs); err != nil {
-			return nil, err
-		}
-		var answer error
-		err = b.Store.Update(ctx, func(tx Tx) error {
-			answer = nil
-			c, err := tx.Challenge(ctx, v.Token)
-			if err != nil {
-				return err
-			}
-			if !bytes.Equal(c.Sealed, pre.Sealed) {
-				return errMoved // resent meanwhile: the secret may have changed
-			}
-			now := b.Clock.Now()
-			changed, err := checkCode(b.Vault, c, v.Code, now)
-			if err != nil {
-				answer = err
-				if changed {
-					return tx.UpdateChallenge(ctx, c) // commit the wrong try
-				}
-				return nil
-			}
-			c.State, c.UpdatedAt = ChallengeUsed, now
-			if err := tx.UpdateChallenge(ctx, c); err != nil {
-				return err
-			}
-			if err := takeUser(ctx, tx, c.Scope, c.UserID, c.OidPartner, c.PersonFP, now); err != nil {
-				return err
-			}
-			err = tx.InsertAgreement(ctx, &Agreement{
-				NoAgree: noAgree, Scope: c.Scope, OidPartner: c.OidPartner, UserID: c.UserID,
-				PersonFP: c.PersonFP, CardFP: c.Ref, CardLast4: c.CardLast4, BankCode: c.BankCode,
-				CardType: c.CardType, Family: c.Family, MobileMask: c.MobileMask, Sealed: sealed,
-				Status: AgreementActive, CreatedAt: now,
-			})
-			if errors.Is(err, ErrConflict) {
-				return Errorf(CodeDuplicateBind, "this user has an active agreement for this card")
-			}
 			return err
-		})
-		if errors.Is(err, errMoved) {
-			continue
 		}
-		if errors.Is(err, ErrNotFound) {
-			return nil, Errorf(CodeTokenInvalid, "token unknown")
-		}
+		noAgree := NewNoAgree()
+		sealed, err := b.Vault.SealIn(ctx, owner, TableAgreements, noAgree, secret)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if answer != nil {
-			return nil, answer
+		c.State, c.UpdatedAt = ChallengeUsed, now
+		if err := tx.UpdateChallenge(ctx, c); err != nil {
+			return err
 		}
-		// The agreement stands even if the issuer's registry is not told: the
-		// registry only sharpens later holder checks.
-		_ = b.Issuer.HolderBound(ctx, cs.Card)
-		return &BindVerified{NoAgree: noAgree, CardLast4: last4(cs.CardNo), NoOrder: cs.NoOrder, DtOrder: cs.DtOrder}, nil
-	}
-	return nil, Errorf(CodeSystem, "bind verify kept racing with resends")
-}
-
-// peekChallenge reads the application and opens its secret. A token that
-// is unknown, of another kind, merchant or user answers 1000, identically.
-func (b *Binding) peekChallenge(ctx context.Context, v *BindVerify) (*Challenge, []byte, error) {
-	var c *Challenge
-	err := b.Store.View(ctx, func(tx Tx) error {
-		var err error
-		c, err = tx.Challenge(ctx, v.Token)
+		if err := takeUser(ctx, tx, c.Scope, c.UserID, c.OidPartner, c.PersonFP, now); err != nil {
+			return err
+		}
+		err = tx.InsertAgreement(ctx, &Agreement{
+			NoAgree: noAgree, Scope: c.Scope, OidPartner: c.OidPartner, UserID: c.UserID,
+			PersonFP: c.PersonFP, CardFP: c.Ref, CardLast4: c.CardLast4, BankCode: c.BankCode,
+			CardType: c.CardType, Family: c.Family, MobileMask: c.MobileMask, Sealed: sealed,
+			Status: AgreementActive, CreatedAt: now,
+		})
+		if errors.Is(err, ErrConflict) {
+			return Errorf(CodeDuplicateBind, "this user has an active agreement for this card")
+		}
+		holder = cs.Card
+		out = &BindVerified{NoAgree: noAgree, CardLast4: last4(cs.CardNo), NoOrder: cs.NoOrder, DtOrder: cs.DtOrder}
 		return err
 	})
-	if errors.Is(err, ErrNotFound) || err == nil && (c.Kind != ChallengeBind || c.OidPartner != v.Merchant.OidPartner || c.UserID != v.UserID || c.Scope != v.Scope) {
-		return nil, nil, Errorf(CodeTokenInvalid, "token unknown")
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	secret, err := b.Vault.Open(ctx, ScopeOwner(c.Scope), TableChallenges, c.Token, c.Sealed)
-	if err != nil {
-		return nil, nil, err
+	if answer != nil {
+		return nil, answer
 	}
-	return c, secret, nil
+	// The agreement stands even if the issuer's registry is not told: the
+	// registry only sharpens later holder checks.
+	_ = b.Issuer.HolderBound(ctx, holder)
+	return out, nil
 }
 
 // takeUser binds the user_id to the person (7018 if another person still

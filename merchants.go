@@ -127,6 +127,7 @@ func (s *Merchants) Patch(ctx context.Context, oid string, p MerchantPatch) (*Me
 			return nil, err
 		}
 	}
+
 	var out *Merchant
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		m, err := tx.Merchant(ctx, oid)
@@ -142,6 +143,11 @@ func (s *Merchants) Patch(ctx context.Context, oid string, p MerchantPatch) (*Me
 		return tx.UpdateMerchant(ctx, m)
 	})
 	if err != nil {
+		return nil, err
+	}
+	// After the update: an unknown merchant gets no key; data for the
+	// platform named only comes once the patch is visible.
+	if err := ensureOwners(ctx, s.Vault, oid, out.Platform); err != nil {
 		return nil, err
 	}
 	s.forget(oid)
@@ -292,7 +298,41 @@ func (s *Merchants) prepare(ctx context.Context, m *Merchant, md5Key string) err
 	if err := m.Validate(); err != nil {
 		return &ValidationError{Msg: err.Error()}
 	}
-	return s.checkKeys(m.PublicKeys)
+	if err := s.checkKeys(m.PublicKeys); err != nil {
+		return err
+	}
+	return ensureOwners(ctx, s.Vault, m.OidPartner, m.Platform)
+}
+
+// ensureOwners gives a merchant, and the platform it shares users through,
+// their data keys before any of their data exists: use cases seal inside
+// their transactions (Vault.SealIn), where no key may be created.
+func ensureOwners(ctx context.Context, v Vault, oid, platform string) error {
+	if err := v.EnsureOwner(ctx, oid); err != nil {
+		return err
+	}
+	if platform != "" {
+		return v.EnsureOwner(ctx, ScopeOwner("p:"+platform))
+	}
+	return nil
+}
+
+// EnsureOwners gives every owner of data its data key (at start: a
+// database written by an older llgate may hold a merchant that has none).
+func EnsureOwners(ctx context.Context, store Store, v Vault) error {
+	if err := v.EnsureOwner(ctx, OwnerSystem); err != nil {
+		return err
+	}
+	ms, err := view(ctx, store, func(tx Tx) ([]*Merchant, error) { return tx.Merchants(ctx) })
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := ensureOwners(ctx, v, m.OidPartner, m.Platform); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Merchants) checkKeys(keys []string) error {

@@ -16,54 +16,54 @@ type SMSSender interface {
 	Send(ctx context.Context, m SMS) error
 }
 
-// SMSStager is an SMSSender that can also record a text inside the
-// caller's transaction (the sandbox outbox): the text is then kept if and
+// SMSRecorder is an SMSSender that records a text inside the caller's
+// transaction instead (the sandbox outbox): the text is then kept if and
 // only if the state that needs its code commits, in one commit instead of
-// two. Stage does what must not run inside a transaction (sealing) and
-// returns the write that must.
-type SMSStager interface {
+// two.
+type SMSRecorder interface {
 	SMSSender
-	Stage(ctx context.Context, m SMS) (func(ctx context.Context, tx Tx) error, error)
+	Record(ctx context.Context, tx Tx, m SMS) error
 }
 
-// codeText is the text that carries a one-time code, on its way out. A
-// sender that can stage it (the sandbox outbox) has it recorded inside the
-// transaction that commits the code; any other sends it after the commit.
+// codeText is the text that carries a one-time code, on its way out: a
+// recorder (the sandbox outbox) keeps it inside the transaction that
+// commits the code, any other sender sends it after the commit.
 type codeText struct {
 	sender SMSSender
 	m      SMS
-	fails  bool                                   // the sandbox's 9704 test card: the provider fails
-	staged func(ctx context.Context, tx Tx) error // nil: sent after the commit
+	fails  bool // the sandbox's 9704 test card: the provider fails
 }
 
 // newCodeText prepares the text of code to mobile for merchant oid.
 func newCodeText(ctx context.Context, s SMSSender, mode Mode, oid, mobile, code string, fails bool) (*codeText, error) {
-	t := &codeText{sender: s, m: SMS{OidPartner: oid, Mobile: mobile, Code: code, Text: SMSText(mode, code)}, fails: fails}
-	if st, ok := s.(SMSStager); ok && !fails {
-		w, err := st.Stage(ctx, t.m)
-		if err != nil {
-			return nil, &Error{Code: CodeSMSFailed, Detail: "the SMS provider failed", Err: err}
-		}
-		t.staged = w
-	}
-	return t, nil
+	return &codeText{sender: s, m: SMS{OidPartner: oid, Mobile: mobile, Code: code, Text: SMSText(mode, code)}, fails: fails}, nil
 }
 
-// record writes a staged text in the caller's transaction.
+func (t *codeText) recorder() (SMSRecorder, bool) {
+	r, ok := t.sender.(SMSRecorder)
+	return r, ok && !t.fails
+}
+
+// record keeps the text in the caller's transaction, when the sender is a
+// recorder.
 func (t *codeText) record(ctx context.Context, tx Tx) error {
-	if t.staged == nil {
+	r, ok := t.recorder()
+	if !ok {
 		return nil
 	}
-	return t.staged(ctx, tx)
+	if err := r.Record(ctx, tx, t.m); err != nil {
+		return &Error{Code: CodeSMSFailed, Detail: "the SMS outbox failed", Err: err}
+	}
+	return nil
 }
 
-// send runs after the commit: it sends a text that was not staged, and
+// send runs after the commit: it sends a text that was not recorded, and
 // answers 9704 when the provider fails.
 func (t *codeText) send(ctx context.Context) error {
-	switch {
-	case t.fails:
+	if t.fails {
 		return Errorf(CodeSMSFailed, "the SMS provider failed (test card)")
-	case t.staged != nil:
+	}
+	if _, ok := t.recorder(); ok {
 		return nil
 	}
 	return sendSMS(ctx, t.sender, t.m)

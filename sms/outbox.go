@@ -20,23 +20,39 @@ type Outbox struct {
 	Clock llgate.Clock
 }
 
-var _ llgate.SMSStager = Outbox{}
+var _ llgate.SMSRecorder = Outbox{}
 
 // Send seals the phone, code and text for m.OidPartner and inserts the
 // message in a transaction of its own. Its errors never contain the message.
 func (o Outbox) Send(ctx context.Context, m llgate.SMS) error {
-	write, err := o.Stage(ctx, m)
+	msg, err := o.message(ctx, m, o.Vault.Seal)
 	if err != nil {
 		return err
 	}
-	return o.Store.Update(ctx, func(tx llgate.Tx) error { return write(ctx, tx) })
+	return o.Store.Update(ctx, func(tx llgate.Tx) error {
+		if err := tx.InsertSMS(ctx, msg); err != nil {
+			return fmt.Errorf("sms: store: %w", err)
+		}
+		return nil
+	})
 }
 
-// Stage seals the message now and returns its insert, for the caller to run
-// inside the transaction that commits the code (the sealing cannot run
-// there: the vault may write a data key with an Update of its own, and
-// SQLite has a single writer). Its errors never contain the message.
-func (o Outbox) Stage(ctx context.Context, m llgate.SMS) (func(context.Context, llgate.Tx) error, error) {
+// Record keeps the message inside the caller's transaction, which commits
+// the code it carries: sealed (SealIn: the merchant's data key exists since
+// the merchant does) and inserted. Its errors never contain the message.
+func (o Outbox) Record(ctx context.Context, tx llgate.Tx, m llgate.SMS) error {
+	msg, err := o.message(ctx, m, o.Vault.SealIn)
+	if err != nil {
+		return err
+	}
+	if err := tx.InsertSMS(ctx, msg); err != nil {
+		return fmt.Errorf("sms: store: %w", err)
+	}
+	return nil
+}
+
+// message builds the stored form of m, sealed with seal.
+func (o Outbox) message(ctx context.Context, m llgate.SMS, seal func(ctx context.Context, owner, table, row string, plaintext []byte) ([]byte, error)) (*llgate.SMSMessage, error) {
 	if o.Store == nil || o.Vault == nil || o.Clock == nil {
 		return nil, errors.New("sms: Outbox needs a Store, a Vault and a Clock")
 	}
@@ -48,22 +64,13 @@ func (o Outbox) Stage(ctx context.Context, m llgate.SMS) (func(context.Context, 
 		return nil, fmt.Errorf("sms: encode: %w", err)
 	}
 	id := newID()
-	sealed, err := o.Vault.Seal(ctx, m.OidPartner, llgate.TableSMS, id, plain)
+	sealed, err := seal(ctx, m.OidPartner, llgate.TableSMS, id, plain)
 	if err != nil {
 		return nil, fmt.Errorf("sms: seal: %w", err)
 	}
-	msg := &llgate.SMSMessage{
-		ID:         id,
-		OidPartner: m.OidPartner,
-		MobileFP:   o.Vault.Fingerprint("mobile", m.Mobile),
-		Sealed:     sealed,
-		SentAt:     o.Clock.Now().UTC(),
-	}
-	return func(ctx context.Context, tx llgate.Tx) error {
-		if err := tx.InsertSMS(ctx, msg); err != nil {
-			return fmt.Errorf("sms: store: %w", err)
-		}
-		return nil
+	return &llgate.SMSMessage{
+		ID: id, OidPartner: m.OidPartner, MobileFP: o.Vault.Fingerprint("mobile", m.Mobile),
+		Sealed: sealed, SentAt: o.Clock.Now().UTC(),
 	}, nil
 }
 

@@ -227,8 +227,10 @@ func TestOutbox_Err(t *testing.T) {
 	})
 }
 
-// A staged text lives and dies with the caller's transaction.
-func TestOutboxStage(t *testing.T) {
+// A recorded text lives and dies with the caller's transaction; it needs
+// the merchant's data key to exist already (it seals inside the
+// transaction, which must not write a key of its own).
+func TestOutboxRecord(t *testing.T) {
 	ctx := context.Background()
 	store := sqlite.MustOpenTest(t)
 	v := mustVault(t, store)
@@ -246,17 +248,18 @@ func TestOutboxStage(t *testing.T) {
 		}
 		return n
 	}
+	msg := llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")}
+	record := func(tx llgate.Tx) error { return out.Record(ctx, tx, msg) }
 
-	write, err := out.Stage(ctx, llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")})
-	if err != nil {
-		t.Fatalf("Stage: %v", err)
+	if err := store.Update(ctx, record); !errors.Is(err, vault.ErrNoKey) {
+		t.Fatalf("Record for a merchant without a data key: %v, want vault.ErrNoKey", err)
 	}
-	if n := count(); n != 0 {
-		t.Fatalf("after Stage alone: %d messages, want 0", n)
+	if err := v.EnsureOwner(ctx, oidA); err != nil {
+		t.Fatal(err)
 	}
 	rollback := errors.New("the caller's transaction fails")
-	err = store.Update(ctx, func(tx llgate.Tx) error {
-		if err := write(ctx, tx); err != nil {
+	err := store.Update(ctx, func(tx llgate.Tx) error {
+		if err := record(tx); err != nil {
 			return err
 		}
 		return rollback
@@ -267,15 +270,13 @@ func TestOutboxStage(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("after a rolled-back transaction: %d messages, want 0", n)
 	}
-	// The same write may run again, as a retried transaction does.
-	if err := store.Update(ctx, func(tx llgate.Tx) error { return write(ctx, tx) }); err != nil {
+	if err := store.Update(ctx, record); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	if n := count(); n != 1 {
 		t.Fatalf("after a committed transaction: %d messages, want 1", n)
 	}
-
-	if _, err := out.Stage(ctx, llgate.SMS{OidPartner: oidA}); err == nil {
-		t.Error("Stage without a mobile: no error")
+	if err := store.Update(ctx, func(tx llgate.Tx) error { return out.Record(ctx, tx, llgate.SMS{OidPartner: oidA}) }); err == nil {
+		t.Error("Record without a mobile: no error")
 	}
 }

@@ -131,14 +131,40 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 
 // Seal encrypts plaintext with AES-256-GCM under the owner's current data
 // key. The first Seal for an owner may create its data key with a store
-// Update of its own, so call Seal before, not inside, a write transaction.
-// Once every RefreshInterval per owner, a Seal also starts a background
-// read of the owner's keys, which picks up a rotation.
+// Update of its own, so call Seal before, not inside, a write transaction;
+// inside one, call SealIn. Once every RefreshInterval per owner, a Seal also
+// starts a background read of the owner's keys, which picks up a rotation.
 func (v *Vault) Seal(ctx context.Context, owner, table, row string, plaintext []byte) ([]byte, error) {
+	return v.sealWith(ctx, owner, table, row, plaintext, true)
+}
+
+// SealIn is Seal for callers inside a write transaction: it never writes
+// (a key it must read comes from a read of its own, which sees committed
+// keys only). The owner's data key must exist: EnsureOwner makes it when
+// the owner comes to be; ErrNoKey otherwise.
+func (v *Vault) SealIn(ctx context.Context, owner, table, row string, plaintext []byte) ([]byte, error) {
+	return v.sealWith(ctx, owner, table, row, plaintext, false)
+}
+
+// EnsureOwner gives owner a data key if it has none yet, so that seals
+// inside transactions (SealIn) find one. Call it outside transactions, when
+// an owner comes to be (a merchant, a platform) and at start.
+func (v *Vault) EnsureOwner(ctx context.Context, owner string) error {
+	if err := checkNames(owner, "", ""); err != nil {
+		return err
+	}
+	_, err := v.ring(ctx, owner, 0, true)
+	return err
+}
+
+// ErrNoKey is SealIn's answer for an owner that has no data key yet.
+var ErrNoKey = errors.New("vault: the owner has no data key yet (EnsureOwner makes one)")
+
+func (v *Vault) sealWith(ctx context.Context, owner, table, row string, plaintext []byte, create bool) ([]byte, error) {
 	if err := checkNames(owner, table, row); err != nil {
 		return nil, err
 	}
-	r, err := v.ring(ctx, owner, 0)
+	r, err := v.ring(ctx, owner, 0, create)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +178,7 @@ func (v *Vault) sealAtLeast(ctx context.Context, owner, table, row string, plain
 	if err := checkNames(owner, table, row); err != nil {
 		return nil, err
 	}
-	r, err := v.ring(ctx, owner, min)
+	r, err := v.ring(ctx, owner, min, true)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +215,7 @@ func (v *Vault) refreshLater(owner string, r *keyring) {
 		if err != nil || len(keys) == 0 || keys[len(keys)-1].Version <= r.current {
 			return
 		}
-		v.ring(ctx, owner, keys[len(keys)-1].Version) // caches the reloaded keyring
+		v.ring(ctx, owner, keys[len(keys)-1].Version, false) // caches the reloaded keyring
 	}()
 }
 
@@ -203,7 +229,7 @@ func (v *Vault) Open(ctx context.Context, owner, table, row string, ciphertext [
 	if err != nil {
 		return nil, err
 	}
-	r, err := v.ring(ctx, owner, version)
+	r, err := v.ring(ctx, owner, version, false)
 	if err != nil {
 		return nil, err
 	}
@@ -310,8 +336,8 @@ func checkNames(owner, table, row string) error {
 }
 
 // ring returns owner's keyring holding version need (0: the current one,
-// created if the owner has no key yet).
-func (v *Vault) ring(ctx context.Context, owner string, need int) (*keyring, error) {
+// created if the owner has no key yet and create allows it).
+func (v *Vault) ring(ctx context.Context, owner string, need int, create bool) (*keyring, error) {
 	if r := v.cached(owner, need); r != nil {
 		return r, nil
 	}
@@ -323,6 +349,9 @@ func (v *Vault) ring(ctx context.Context, owner string, need int) (*keyring, err
 	r, err := v.loadLocked(ctx, owner)
 	if err != nil {
 		return nil, err
+	}
+	if r == nil && need == 0 && !create {
+		return nil, fmt.Errorf("%w: %q", ErrNoKey, owner)
 	}
 	if r == nil && need == 0 {
 		if _, err := v.createKey(ctx, owner, 1); err != nil {

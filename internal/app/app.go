@@ -98,6 +98,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Store: o.Store, Vault: v}
+	if err := llgate.EnsureOwners(ctx, o.Store, v); err != nil {
+		return nil, err
+	}
 	if o.Mode == llgate.ModeSandbox {
 		if a.SandboxClock, err = llgate.NewSandboxClock(ctx, o.Store, o.Wall); err != nil {
 			return nil, err
