@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/sqlite"
 )
 
 func TestSandboxClock(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	wall := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
 	a, err := llgate.NewSandboxClock(ctx, store, func() time.Time { return wall })
 	if err != nil {
@@ -55,7 +56,7 @@ func TestSandboxClock(t *testing.T) {
 
 func TestSandboxClockConcurrentAdvances(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	c, err := llgate.NewSandboxClock(ctx, store, nil)
 	if err != nil {
 		t.Fatal(err)

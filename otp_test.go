@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -15,7 +16,7 @@ import (
 // wrong try, or that let through a code checkCode refuses, would change
 // what pay verify answers).
 func TestCodeAccepted(t *testing.T) {
-	v, err := vault.New(sqlite.MustOpenTest(t), vault.GenerateMasterKey())
+	v, err := vault.New(sqlitetest.Open(t), vault.GenerateMasterKey())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,15 +5,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
 // Replicas starting together on one database end up with one platform key.
 func TestPlatformKeyCreatedOnce(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	keys := make([]string, 4)
 	var wg sync.WaitGroup

@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/issuer"
-	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -21,7 +22,7 @@ import (
 // and caps off (--limits off) turn velocity off whatever the merchant set.
 // Counters are fingerprints: no address in plaintext.
 func TestVelocityOf(t *testing.T) {
-	v, err := vault.New(sqlite.MustOpenTest(t), vault.GenerateMasterKey())
+	v, err := vault.New(sqlitetest.Open(t), vault.GenerateMasterKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func (texts) Send(context.Context, llgate.SMS) error { return nil }
 // refused before the issuer hears of it (a real channel would otherwise
 // see the tester's probes).
 func TestVelocitySparesIssuer(t *testing.T) {
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v, err := vault.New(store, vault.GenerateMasterKey())
 	if err != nil {
 		t.Fatal(err)
@@ -133,9 +134,9 @@ func TestVelocitySparesIssuer(t *testing.T) {
 // caps and the velocity caps, with caps no run reaches. PostgreSQL runs
 // when LLGATE_TEST_POSTGRES is set.
 func BenchmarkVelocity(b *testing.B) {
-	stores := map[string]func(testing.TB) llgate.Store{"sqlite": func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) }}
-	if os.Getenv(postgres.TestEnv) != "" {
-		stores["postgres"] = func(tb testing.TB) llgate.Store { return postgres.MustOpenTest(tb) }
+	stores := map[string]func(testing.TB) llgate.Store{"sqlite": func(tb testing.TB) llgate.Store { return sqlitetest.Open(tb) }}
+	if os.Getenv(pgtest.Env) != "" {
+		stores["postgres"] = func(tb testing.TB) llgate.Store { return pgtest.Open(tb) }
 	}
 	for engine, open := range stores {
 		for _, limits := range []string{"off", "caps", "on"} {

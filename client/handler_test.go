@@ -10,11 +10,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/client"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -32,7 +33,7 @@ func TestAgainstRealHandler(t *testing.T) {
 	ctx := context.Background()
 	platform := mustPrivateKey(t, "platform_private_pkcs8.pem")
 	merchant := mustPrivateKey(t, "merchant_private_pkcs8.pem")
-	a, err := app.New(ctx, app.Options{Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(),
+	a, err := app.New(ctx, app.Options{Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(),
 		PlatformKey: platform, AdminToken: "t", Limits: true})
 	if err != nil {
 		t.Fatal(err)

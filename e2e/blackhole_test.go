@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+
 	"github.com/llgate/llgate/client"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/internal/blackhole"
@@ -121,7 +123,7 @@ func TestRequestTimeoutBoundsTheStore(t *testing.T) {
 // proxy that can stop forwarding. It skips without LLGATE_TEST_POSTGRES.
 func behindProxy(t *testing.T, dbTimeout, requestTimeout time.Duration) (*env, *blackhole.Proxy) {
 	t.Helper()
-	px, proxied := blackhole.StartURL(t, postgres.TestURL(t))
+	px, proxied := blackhole.StartURL(t, pgtest.URL(t))
 	store, err := postgres.OpenWith(context.Background(), proxied, postgres.Options{Timeout: dbTimeout})
 	if err != nil {
 		t.Fatal(err)

@@ -16,13 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/client"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/issuer"
-	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -32,11 +33,11 @@ const adminToken = "e2e-admin"
 func engines(t *testing.T, fn func(t *testing.T, open func(testing.TB) llgate.Store)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		fn(t, func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) })
+		fn(t, func(tb testing.TB) llgate.Store { return sqlitetest.Open(tb) })
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		fn(t, func(tb testing.TB) llgate.Store { return postgres.MustOpenTest(tb) })
+		fn(t, func(tb testing.TB) llgate.Store { return pgtest.Open(tb) })
 	})
 }
 

@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/sqlite"
 )
 
 // txLog wraps a real store and records, for every committed Update, which
@@ -101,7 +102,7 @@ func TestApplyTextCommitsWithChallenge(t *testing.T) {
 
 // With limits on, every text counts against the caps.
 func TestApplyTextCounted(t *testing.T) {
-	e := newEnv(t, sqlite.MustOpenTest(t))
+	e := newEnv(t, sqlitetest.Open(t))
 	c := e.merchant(oidA, map[string]any{"sms_code": "123456"})
 	ctx := context.Background()
 	r, err := c.BindApply(ctx, bindFields("counted", zhang, card(t, 952, "0000")))

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+
 	"github.com/llgate/llgate/client"
 	"github.com/llgate/llgate/internal/faulttest"
-	"github.com/llgate/llgate/postgres"
 )
 
 // TestReplicas starts two `llgate serve` processes on one PostgreSQL
@@ -21,9 +22,9 @@ import (
 // number two orders, and the survivor drained the outbox, the dead
 // replica's leased notifications included.
 func TestReplicas(t *testing.T) {
-	base := os.Getenv(postgres.TestEnv)
+	base := os.Getenv(pgtest.Env)
 	if base == "" {
-		t.Skip(postgres.TestEnv + " not set: the replicas test needs PostgreSQL (two serve processes share one database)")
+		t.Skip(pgtest.Env + " not set: the replicas test needs PostgreSQL (two serve processes share one database)")
 	}
 	ctx := context.Background()
 	root, err := faulttest.RepoRoot("..")

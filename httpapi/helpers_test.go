@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
@@ -89,7 +91,7 @@ type option func(*app.Options)
 
 func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	h := &harness{t: t, store: store, platform: platformKey(t), merchant: merchantKey(t), logs: &syncBuffer{}}
 	o := app.Options{
 		Store: store, MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform, AdminToken: adminToken,

@@ -6,9 +6,10 @@ import (
 	"os"
 	"testing"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 )
 
 // BenchmarkDeliver measures RunOnce over a backlog of b.N due notifications
@@ -16,12 +17,12 @@ import (
 // It reports notifications/s; set LLGATE_TEST_POSTGRES for the PostgreSQL
 // variant.
 func BenchmarkDeliver(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchmarkDeliver(b, sqlite.MustOpenTest(b)) })
+	b.Run("sqlite", func(b *testing.B) { benchmarkDeliver(b, sqlitetest.Open(b)) })
 	b.Run("postgres", func(b *testing.B) {
-		if os.Getenv(postgres.TestEnv) == "" {
-			b.Skip(postgres.TestEnv + " not set")
+		if os.Getenv(pgtest.Env) == "" {
+			b.Skip(pgtest.Env + " not set")
 		}
-		benchmarkDeliver(b, postgres.MustOpenTest(b))
+		benchmarkDeliver(b, pgtest.Open(b))
 	})
 }
 

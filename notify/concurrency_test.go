@@ -7,18 +7,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 )
 
 func TestTwoWorkersPostgres(t *testing.T) {
-	testTwoWorkers(t, postgres.MustOpenTest(t), 10000)
+	testTwoWorkers(t, pgtest.Open(t), 10000)
 }
 
 func TestTwoWorkersSQLite(t *testing.T) {
-	testTwoWorkers(t, sqlite.MustOpenTest(t), 2000)
+	testTwoWorkers(t, sqlitetest.Open(t), 2000)
 }
 
 // testTwoWorkers: two workers drain one outbox of n due notifications to a

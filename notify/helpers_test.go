@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -74,7 +75,7 @@ type env struct {
 func newEnv(tb testing.TB, store llgate.Store) *env {
 	tb.Helper()
 	if store == nil {
-		store = sqlite.MustOpenTest(tb)
+		store = sqlitetest.Open(tb)
 	}
 	v, err := vault.New(store, vault.GenerateMasterKey())
 	if err != nil {

@@ -1,13 +1,16 @@
-package postgres
+package postgres_test
 
 import (
 	"database/sql"
 	"errors"
 	"testing"
+
+	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/postgres/pgtest"
 )
 
 func TestHasCode(t *testing.T) {
-	db, err := sql.Open("pgx", TestURL(t))
+	db, err := sql.Open("pgx", pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,14 +22,14 @@ func TestHasCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = db.Exec(`INSERT INTO t VALUES ('a', 'n')`)
-	if !hasCode(err, "23505") {
+	if !postgres.HasCode(err, "23505") {
 		t.Errorf("duplicate key: got %v, want SQLSTATE 23505", err)
 	}
 	_, err = db.Exec(`INSERT INTO t VALUES ('b', NULL)`)
-	if err == nil || hasCode(err, "23505") {
+	if err == nil || postgres.HasCode(err, "23505") {
 		t.Errorf("not null: got %v, want an error other than 23505", err)
 	}
-	if hasCode(errors.New("other"), "23505") {
-		t.Error("hasCode(other): got true, want false")
+	if postgres.HasCode(errors.New("other"), "23505") {
+		t.Error("postgres.HasCode(other): got true, want false")
 	}
 }

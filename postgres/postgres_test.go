@@ -6,18 +6,20 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/storetest"
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(tb testing.TB) llgate.Store { return postgres.MustOpenTest(tb) })
+	storetest.Run(t, func(tb testing.TB) llgate.Store { return pgtest.Open(tb) })
 }
 
 // BenchmarkUpdate measures one durable single-row commit.
 func BenchmarkUpdate(b *testing.B) {
-	s := postgres.MustOpenTest(b)
+	s := pgtest.Open(b)
 	ctx := b.Context()
 	i := 0
 	for b.Loop() {
@@ -34,7 +36,7 @@ func BenchmarkUpdate(b *testing.B) {
 // Replicas starting together must not both migrate: the advisory lock makes
 // the second wait and then find the schema up to date.
 func TestOpenConcurrently(t *testing.T) {
-	url := postgres.TestURL(t)
+	url := pgtest.URL(t)
 	const n = 4
 	errs := make(chan error, n)
 	stores := make(chan *postgres.Store, n)
@@ -68,7 +70,7 @@ func TestOpenConcurrently(t *testing.T) {
 // Two closures that lock two rows in opposite orders deadlock; PostgreSQL
 // aborts one (40P01) and Update runs it again, so both succeed.
 func TestUpdateRetriesDeadlock(t *testing.T) {
-	s := postgres.MustOpenTest(t)
+	s := pgtest.Open(t)
 	ctx := t.Context()
 	const oidA, oidB = "201408071000001539", "201408071000001540"
 	err := s.Update(ctx, func(tx llgate.Tx) error {

@@ -1,18 +1,20 @@
-package postgres
+package postgres_test
 
 import (
 	"database/sql"
 	"testing"
 
 	"github.com/llgate/llgate"
+	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/postgres/pgtest"
 )
 
 // The rows LockPerson creates cannot be seen through llgate.Tx, so this
 // counts them in the table: Reset deletes them with the merchant's data.
 func TestResetPersonLocks(t *testing.T) {
-	url := TestURL(t)
+	url := pgtest.URL(t)
 	ctx := t.Context()
-	s, err := Open(ctx, url)
+	s, err := postgres.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/internal/blackhole"
 	"github.com/llgate/llgate/internal/sqlstore"
@@ -16,7 +18,7 @@ import (
 // stop forwarding; it also returns the schema's direct URL.
 func throughProxy(t *testing.T, timeout time.Duration) (*postgres.Store, *blackhole.Proxy, string) {
 	t.Helper()
-	direct := postgres.TestURL(t)
+	direct := pgtest.URL(t)
 	px, proxied := blackhole.StartURL(t, direct)
 	s, err := postgres.OpenWith(t.Context(), proxied, postgres.Options{Timeout: timeout})
 	if err != nil {

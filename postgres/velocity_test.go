@@ -1,4 +1,4 @@
-package postgres
+package postgres_test
 
 import (
 	"context"
@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/llgate/llgate"
+	"github.com/llgate/llgate/postgres/pgtest"
 )
 
 // PruneVelocity passes over a counter another transaction holds instead of
 // waiting for it (SQLite's single writer cannot show this: the prune
 // waits for the holder there, as every writer does).
 func TestPruneVelocitySkipsLocked(t *testing.T) {
-	s := MustOpenTest(t)
+	s := pgtest.Open(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
 	held := llgate.VelocityKey{Counter: "held", Kind: llgate.VelocityCard}

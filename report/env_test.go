@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -18,8 +19,8 @@ const oidA = "201408071000001539"
 // forEachStore runs fn on a fresh SQLite store and, with
 // LLGATE_TEST_POSTGRES set, a fresh PostgreSQL schema.
 func forEachStore(t *testing.T, fn func(t *testing.T, store llgate.Store)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, sqlite.MustOpenTest(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, postgres.MustOpenTest(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, sqlitetest.Open(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.Open(t)) })
 }
 
 // fakeClock is moved by hand.

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/sms"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -41,7 +42,7 @@ func mustVault(tb testing.TB, store llgate.Store) *vault.Vault {
 
 func TestOutbox(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v := mustVault(t, store)
 	t0 := time.Date(2026, 11, 22, 9, 30, 0, 0, llgate.ChinaTime)
 	clock := &fakeClock{now: t0}
@@ -189,7 +190,7 @@ func (v outsideVault) Fingerprint(kind, value string) string {
 }
 
 func TestOutbox_VaultOutsideTransaction(t *testing.T) {
-	base := sqlite.MustOpenTest(t)
+	base := sqlitetest.Open(t)
 	store := &txStore{Store: base}
 	v := outsideVault{Vault: mustVault(t, base), store: store, t: t}
 	out := sms.Outbox{Store: store, Vault: v, Clock: &fakeClock{now: time.Unix(1e9, 0)}}
@@ -199,7 +200,7 @@ func TestOutbox_VaultOutsideTransaction(t *testing.T) {
 }
 
 func TestOutbox_Err(t *testing.T) {
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v := mustVault(t, store)
 	clock := &fakeClock{now: time.Unix(1e9, 0)}
 	msg := llgate.SMS{OidPartner: oidA, Mobile: mobileA, Code: "583920", Text: llgate.SMSText(llgate.ModeSandbox, "583920")}
@@ -232,7 +233,7 @@ func TestOutbox_Err(t *testing.T) {
 // transaction, which must not write a key of its own).
 func TestOutboxRecord(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v := mustVault(t, store)
 	out := sms.Outbox{Store: store, Vault: v, Clock: &fakeClock{now: time.Date(2026, 11, 22, 9, 30, 0, 0, llgate.ChinaTime)}}
 	count := func() int {

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate/sms"
-	"github.com/llgate/llgate/sqlite"
 )
 
 func TestFromConfig(t *testing.T) {
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v := mustVault(t, store)
 	clock := &fakeClock{now: time.Unix(1e9, 0)}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))

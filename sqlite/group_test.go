@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/sqlite"
 )
@@ -100,7 +102,7 @@ func wantKeys(t *testing.T, s *sqlite.Store, want string, keys ...string) {
 func TestGroupCommit(t *testing.T) {
 	t.Run("OneCommitServesAll", func(t *testing.T) {
 		t.Parallel()
-		s := sqlite.MustOpenTest(t)
+		s := sqlitetest.Open(t)
 		ctx := t.Context()
 		errs, _, _ := sharedTurn(t, s, put(ctx, "a"),
 			putAs("b"), putAs("c"))
@@ -112,7 +114,7 @@ func TestGroupCommit(t *testing.T) {
 
 	t.Run("FailedClosureRollsBackAlone", func(t *testing.T) {
 		t.Parallel()
-		s := sqlite.MustOpenTest(t)
+		s := sqlitetest.Open(t)
 		ctx := t.Context()
 		mine := errors.New("refused")
 		var sawA bool
@@ -142,7 +144,7 @@ func TestGroupCommit(t *testing.T) {
 
 	t.Run("PanicRollsBackAlone", func(t *testing.T) {
 		t.Parallel()
-		s := sqlite.MustOpenTest(t)
+		s := sqlitetest.Open(t)
 		ctx := t.Context()
 		_, panics, _ := sharedTurn(t, s, put(ctx, "a"),
 			func(ctx context.Context, tx llgate.Tx) error {
@@ -160,7 +162,7 @@ func TestGroupCommit(t *testing.T) {
 
 	t.Run("CancelledCallerStopsBetweenStatements", func(t *testing.T) {
 		t.Parallel()
-		s := sqlite.MustOpenTest(t)
+		s := sqlitetest.Open(t)
 		ctx := t.Context()
 		cctx, cancel := context.WithCancel(ctx)
 		errs, _, _ := sharedTurn(t, s, put(ctx, "a"),
@@ -180,7 +182,7 @@ func TestGroupCommit(t *testing.T) {
 
 	t.Run("AloneIsOneTransactionEach", func(t *testing.T) {
 		t.Parallel()
-		s := sqlite.MustOpenTest(t)
+		s := sqlitetest.Open(t)
 		ctx := t.Context()
 		turns0, _ := sqlite.GroupState(s)
 		for _, k := range []string{"a", "b", "c"} {

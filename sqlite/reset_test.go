@@ -9,7 +9,7 @@ import (
 // The rows LockPerson creates cannot be seen through llgate.Tx, so this
 // counts them in the table: Reset deletes them with the merchant's data.
 func TestResetPersonLocks(t *testing.T) {
-	s := MustOpenTest(t)
+	s := openTest(t)
 	ctx := t.Context()
 	const oidA, oidB = "201408071000001539", "201408071000001540"
 	update := func(fn func(tx llgate.Tx) error) {

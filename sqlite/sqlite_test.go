@@ -6,13 +6,15 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/storetest"
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) })
+	storetest.Run(t, func(tb testing.TB) llgate.Store { return sqlitetest.Open(tb) })
 }
 
 func TestStoreMemory(t *testing.T) {
@@ -89,7 +91,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestIntegrityCheck(t *testing.T) {
-	s := sqlite.MustOpenTest(t)
+	s := sqlitetest.Open(t)
 	if err := s.IntegrityCheck(t.Context()); err != nil {
 		t.Fatalf("got %v, want nil", err)
 	}
@@ -97,7 +99,7 @@ func TestIntegrityCheck(t *testing.T) {
 
 // BenchmarkUpdate measures one durable (synchronous=FULL) single-row commit.
 func BenchmarkUpdate(b *testing.B) {
-	s := sqlite.MustOpenTest(b)
+	s := sqlitetest.Open(b)
 	ctx := b.Context()
 	i := 0
 	for b.Loop() {

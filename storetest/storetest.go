@@ -2,7 +2,7 @@
 // runs the same tests against a real database:
 //
 //	func TestStore(t *testing.T) {
-//		storetest.Run(t, func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) })
+//		storetest.Run(t, func(tb testing.TB) llgate.Store { return sqlitetest.Open(tb) })
 //	}
 //
 // Each subtest opens its own fresh store and runs in parallel with the others.

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
-	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/storetest"
 	"github.com/llgate/llgate/vault"
 )
@@ -129,13 +130,13 @@ func rotationState(t *testing.T, s llgate.Store) []byte {
 // PostgreSQL.
 func engines(t *testing.T, fn func(t *testing.T, open func(testing.TB) llgate.Store)) {
 	t.Run("SQLite", func(t *testing.T) {
-		fn(t, func(tb testing.TB) llgate.Store { return sqlite.MustOpenTest(tb) })
+		fn(t, func(tb testing.TB) llgate.Store { return sqlitetest.Open(tb) })
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
-		if os.Getenv(postgres.TestEnv) == "" {
-			t.Skip(postgres.TestEnv + " not set; skipping PostgreSQL tests")
+		if os.Getenv(pgtest.Env) == "" {
+			t.Skip(pgtest.Env + " not set; skipping PostgreSQL tests")
 		}
-		fn(t, func(tb testing.TB) llgate.Store { return postgres.MustOpenTest(tb) })
+		fn(t, func(tb testing.TB) llgate.Store { return pgtest.Open(tb) })
 	})
 }
 
@@ -345,7 +346,7 @@ func testRotation(t *testing.T, open func(testing.TB) llgate.Store) {
 // seals with the new version after RefreshInterval.
 func TestRotation_RunningVault(t *testing.T) {
 	ctx := t.Context()
-	s := sqlite.MustOpenTest(t)
+	s := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	var now atomic.Int64
 	now.Store(time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC).UnixNano())

@@ -8,8 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -24,7 +25,7 @@ func mustVault(tb testing.TB, store llgate.Store, master []byte) *vault.Vault {
 
 func TestVault_SealOpen(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v := mustVault(t, store, vault.GenerateMasterKey())
 	const owner, table, row = "201408071000001539", "agreements", "2026112200000001"
 	plain := []byte("6222021234567800002")
@@ -136,7 +137,7 @@ func TestVault_SealOpen(t *testing.T) {
 
 func TestVault_WrongMasterKey(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	v1 := mustVault(t, store, vault.GenerateMasterKey())
 	ct, err := v1.Seal(ctx, "m1", "t", "r", []byte("secret"))
 	if err != nil {
@@ -158,7 +159,7 @@ func TestVault_WrongMasterKey(t *testing.T) {
 
 func TestVault_CorruptedDataKey(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	// A data key stored for another owner, copied under this one, must not
 	// unwrap: the wrapping binds owner and version.
@@ -191,7 +192,7 @@ func TestVault_CorruptedDataKey(t *testing.T) {
 
 func TestVault_PersistsAcrossInstances(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	ct, err := mustVault(t, store, master).Seal(ctx, "m", "t", "r", []byte("hello"))
 	if err != nil {
@@ -207,7 +208,7 @@ func TestVault_PersistsAcrossInstances(t *testing.T) {
 // first data key; both must end up with the same key.
 func TestVault_CreateRace(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	const n = 8
 	vaults := make([]*vault.Vault, n)
@@ -251,7 +252,7 @@ func TestVault_CreateRace(t *testing.T) {
 
 func TestVault_Rotate(t *testing.T) {
 	ctx := context.Background()
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	v := mustVault(t, store, master)
 	old, err := v.Seal(ctx, "m", "t", "r", []byte("old"))
@@ -301,7 +302,7 @@ func TestKeyVersion(t *testing.T) {
 }
 
 func TestVault_Fingerprint(t *testing.T) {
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	master := vault.GenerateMasterKey()
 	a := mustVault(t, store, master)
 	b := mustVault(t, store, master)
@@ -325,7 +326,7 @@ func TestVault_Fingerprint(t *testing.T) {
 }
 
 func TestNew_BadMasterKey(t *testing.T) {
-	store := sqlite.MustOpenTest(t)
+	store := sqlitetest.Open(t)
 	if _, err := vault.New(store, make([]byte, 16)); err == nil {
 		t.Fatal("got nil error for a 16-byte master key")
 	}
@@ -333,7 +334,7 @@ func TestNew_BadMasterKey(t *testing.T) {
 
 func BenchmarkSeal(b *testing.B) {
 	ctx := context.Background()
-	v := mustVault(b, sqlite.MustOpenTest(b), vault.GenerateMasterKey())
+	v := mustVault(b, sqlitetest.Open(b), vault.GenerateMasterKey())
 	plain := []byte(`{"card_no":"6222021234567800002","id_no":"110105199003071239","acct_name":"张三","bind_mob":"13800138000"}`)
 	if _, err := v.Seal(ctx, "m", "agreements", "1", plain); err != nil {
 		b.Fatal(err)
@@ -349,7 +350,7 @@ func BenchmarkSeal(b *testing.B) {
 
 func BenchmarkOpen(b *testing.B) {
 	ctx := context.Background()
-	v := mustVault(b, sqlite.MustOpenTest(b), vault.GenerateMasterKey())
+	v := mustVault(b, sqlitetest.Open(b), vault.GenerateMasterKey())
 	plain := []byte(`{"card_no":"6222021234567800002","id_no":"110105199003071239","acct_name":"张三","bind_mob":"13800138000"}`)
 	ct, err := v.Seal(ctx, "m", "agreements", "1", plain)
 	if err != nil {
@@ -365,7 +366,7 @@ func BenchmarkOpen(b *testing.B) {
 }
 
 func BenchmarkFingerprint(b *testing.B) {
-	v := mustVault(b, sqlite.MustOpenTest(b), vault.GenerateMasterKey())
+	v := mustVault(b, sqlitetest.Open(b), vault.GenerateMasterKey())
 	b.ReportAllocs()
 	for b.Loop() {
 		v.Fingerprint("card", "6222021234567800002")

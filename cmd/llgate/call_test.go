@@ -13,10 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/issuer"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -39,7 +40,7 @@ func inProcessServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	a, err := app.New(context.Background(), app.Options{
-		Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(), AdminToken: testAdminToken,
+		Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), AdminToken: testAdminToken,
 		PlatformKey: platform, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,6 +117,20 @@ func TestHelpAndMisuse(t *testing.T) {
 		{"report", "--bogus"}, {"call"}, {"bench", "--bogus"}, {"notify"}, {"no-such-command"}} {
 		if err := run(context.Background(), args, env, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%v: %v, want a usage error (exit 2)", args, err)
+		}
+	}
+}
+
+// TestBinaryDoesNotLinkTesting: the server binary carries no test code
+// (the stores' test openers live in sqlitetest and pgtest).
+func TestBinaryDoesNotLinkTesting(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "testing" || strings.HasSuffix(dep, "/storetest") || strings.HasSuffix(dep, "test") && strings.Contains(dep, "llgate") {
+			t.Errorf("llgate links %s", dep)
 		}
 	}
 }

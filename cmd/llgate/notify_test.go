@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/notify"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -36,7 +37,7 @@ func notifyServer(t *testing.T) (*app.App, string) {
 		t.Fatal(err)
 	}
 	a, err := app.New(t.Context(), app.Options{
-		Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(), PlatformKey: key,
+		Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), PlatformKey: key,
 		AdminToken: notifyTestToken,
 	})
 	if err != nil {

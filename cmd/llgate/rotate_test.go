@@ -21,8 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+
 	llgate "github.com/llgate/llgate"
-	"github.com/llgate/llgate/postgres"
 	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/storetest"
 	"github.com/llgate/llgate/vault"
@@ -305,13 +306,13 @@ func seedStore(t *testing.T, s llgate.Store, master []byte, n int) map[llgate.Se
 // without the variable. A child process needs the URL, not a Store.
 func postgresTestURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv(postgres.TestEnv)
+	base := os.Getenv(pgtest.Env)
 	if base == "" {
-		t.Skip(postgres.TestEnv + " not set; skipping PostgreSQL tests")
+		t.Skip(pgtest.Env + " not set; skipping PostgreSQL tests")
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("%s: %v", postgres.TestEnv, err)
+		t.Fatalf("%s: %v", pgtest.Env, err)
 	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {

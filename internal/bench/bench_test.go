@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/issuer"
 	"github.com/llgate/llgate/protocol"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
@@ -23,7 +24,7 @@ const adminToken = "bench-test-admin"
 func server(t *testing.T) string {
 	t.Helper()
 	a, err := app.New(context.Background(), app.Options{
-		Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(), AdminToken: adminToken,
+		Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), AdminToken: adminToken,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -157,7 +158,7 @@ func TestPercentile(t *testing.T) {
 // one, never measured into a crypto share above 100 %.
 func TestRateLimitedServer(t *testing.T) {
 	a, err := app.New(context.Background(), app.Options{
-		Store: sqlite.MustOpenTest(t), MasterKey: vault.GenerateMasterKey(), AdminToken: adminToken,
+		Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), AdminToken: adminToken,
 		Logger: slog.New(slog.DiscardHandler), Limits: true, MerchantRate: 5,
 	})
 	if err != nil {

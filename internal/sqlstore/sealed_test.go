@@ -9,18 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llgate/llgate/postgres/pgtest"
+	"github.com/llgate/llgate/sqlite/sqlitetest"
+
 	"github.com/llgate/llgate"
 	"github.com/llgate/llgate/internal/sqlstore"
-	"github.com/llgate/llgate/postgres"
-	"github.com/llgate/llgate/sqlite"
 	"github.com/llgate/llgate/vault"
 )
 
 // engines runs fn on a SQLite file store and, with LLGATE_TEST_POSTGRES, on
 // PostgreSQL.
 func engines(t *testing.T, fn func(t *testing.T, s llgate.Store)) {
-	t.Run("SQLite", func(t *testing.T) { fn(t, sqlite.MustOpenTest(t)) })
-	t.Run("PostgreSQL", func(t *testing.T) { fn(t, postgres.MustOpenTest(t)) })
+	t.Run("SQLite", func(t *testing.T) { fn(t, sqlitetest.Open(t)) })
+	t.Run("PostgreSQL", func(t *testing.T) { fn(t, pgtest.Open(t)) })
 }
 
 const (
@@ -299,7 +300,7 @@ func TestSealedColumns(t *testing.T) {
 	notSealed := map[string]bool{
 		"data_keys.wrapped": true, // wrapped by the master key, not sealed by the vault
 	}
-	s := sqlite.MustOpenTest(t)
+	s := sqlitetest.Open(t)
 	db, err := sql.Open("sqlite", "file:"+s.Path()+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)

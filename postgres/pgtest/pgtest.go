@@ -1,4 +1,8 @@
-package postgres
+// Package pgtest opens throw-away PostgreSQL stores for tests, each in a
+// fresh schema dropped when the test ends, in the database named by
+// $LLGATE_TEST_POSTGRES (skipped without it). A package of its own, so that
+// the server binary never links package testing.
+package pgtest
 
 import (
 	"context"
@@ -8,18 +12,20 @@ import (
 	"net/url"
 	"os"
 	"testing"
+
+	"github.com/llgate/llgate/postgres"
 )
 
-// TestEnv names the environment variable holding the URL of a PostgreSQL
+// Env names the environment variable holding the URL of a PostgreSQL
 // database that tests may create schemas in.
-const TestEnv = "LLGATE_TEST_POSTGRES"
+const Env = "LLGATE_TEST_POSTGRES"
 
-// MustOpenTest opens a store in a fresh schema of the database named by
+// Open opens a store in a fresh schema of the database named by
 // $LLGATE_TEST_POSTGRES and drops the schema when the test ends. Without the
 // variable the test is skipped.
-func MustOpenTest(tb testing.TB) *Store {
+func Open(tb testing.TB) *postgres.Store {
 	tb.Helper()
-	s, err := Open(tb.Context(), TestURL(tb))
+	s, err := postgres.Open(tb.Context(), URL(tb))
 	if err != nil {
 		tb.Fatalf("postgres.Open: %v", err)
 	}
@@ -31,17 +37,17 @@ func MustOpenTest(tb testing.TB) *Store {
 	return s
 }
 
-// TestURL creates a fresh schema, to be dropped when tb ends, and returns
-// the URL of $LLGATE_TEST_POSTGRES with that schema as its search_path.
-func TestURL(tb testing.TB) string {
+// URL creates a fresh schema, to be dropped when tb ends, and returns the
+// URL of $LLGATE_TEST_POSTGRES with that schema as its search_path.
+func URL(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv(TestEnv)
+	base := os.Getenv(Env)
 	if base == "" {
-		tb.Skip(TestEnv + " not set; skipping PostgreSQL tests")
+		tb.Skip(Env + " not set; skipping PostgreSQL tests")
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		tb.Fatalf("%s: %v", TestEnv, err)
+		tb.Fatalf("%s: %v", Env, err)
 	}
 
 	admin, err := sql.Open("pgx", base)

@@ -1,0 +1,4 @@
+package postgres
+
+// HasCode is hasCode, for the external tests.
+var HasCode = hasCode
