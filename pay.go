@@ -7,9 +7,22 @@ import (
 	"time"
 )
 
-// Notices signs notification bodies with the platform key (package notify).
+// Notices signs notification bodies with the platform key (package notify,
+// by the endpoint table's field sets: the root never names the fields).
 type Notices interface {
-	Sign(fields map[string]string, signType string) ([]byte, error)
+	SignPayment(n *PaymentNotice, signType string) ([]byte, error)
+	SignRefund(f *Refund, o *Order, signType string) ([]byte, error)
+}
+
+// PaymentNotice is what a payment's notification tells: the order, as paid
+// (its agreement and settle date), and, for merchants with
+// notify_extra_fields, the holder.
+type PaymentNotice struct {
+	Order      *Order
+	InfoOrder  string
+	NoAgree    string
+	SettleDate string
+	Holder     *Card // nil: no extra fields
 }
 
 // Payments owns quick pay: apply, verify, settlement by the clock, query.

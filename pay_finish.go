@@ -60,11 +60,15 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, sec
 			return f, err
 		}
 	}
-	fields := paymentNotice(o, secret, f.noAgree, f.settleDate)
+	pn := &PaymentNotice{Order: o, InfoOrder: secret.InfoOrder, NoAgree: f.noAgree, SettleDate: f.settleDate}
 	if m.NotifyExtraFields {
-		fields["id_type"], fields["id_no"], fields["acct_name"], fields["card_no"] = card.IDType, card.IDNo, card.AcctName, card.CardNo
+		pn.Holder = card
 	}
-	n, err := p.notice(ctx, o.OidPartner, NotifyPayment, o.NoOrder, "", o.NotifyURL, o.SignType, fields, now)
+	body, err := p.Notices.SignPayment(pn, o.SignType)
+	if err != nil {
+		return f, err
+	}
+	n, err := p.notice(ctx, o.OidPartner, NotifyPayment, o.NoOrder, "", o.NotifyURL, body, now)
 	f.notification = n
 	return f, err
 }
@@ -111,21 +115,8 @@ func (f *finish) apply(ctx context.Context, tx Tx, o *Order, now time.Time) erro
 	return tx.InsertNotification(ctx, f.notification)
 }
 
-// paymentNotice is the payment notification's fields (CONTRACT.md §7).
-func paymentNotice(o *Order, s *OrderSecret, noAgree, settleDate string) map[string]string {
-	return map[string]string{
-		"oid_partner": o.OidPartner, "no_order": o.NoOrder, "dt_order": o.DtOrder, "oid_paybill": o.OidPaybill,
-		"money_order": o.MoneyOrder, "result_pay": OrderSuccess, "settle_date": settleDate,
-		"info_order": s.InfoOrder, "pay_type": o.PayType, "bank_code": o.BankCode, "no_agree": noAgree,
-	}
-}
-
-// notice signs and seals a notification body, ready to insert.
-func (p *Payments) notice(ctx context.Context, oid, kind, noOrder, noRefund, url, signType string, fields map[string]string, now time.Time) (*Notification, error) {
-	body, err := p.Notices.Sign(fields, signType)
-	if err != nil {
-		return nil, err
-	}
+// notice seals a signed notification body, ready to insert.
+func (p *Payments) notice(ctx context.Context, oid, kind, noOrder, noRefund, url string, body []byte, now time.Time) (*Notification, error) {
 	id := NewID()
 	sealed, err := p.Vault.Seal(ctx, oid, TableNotifications, id, body)
 	if err != nil {

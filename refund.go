@@ -197,9 +197,13 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 	now := r.Clock.Now()
 	var n *Notification
 	if refused == nil {
-		settle := ChinaDate(now)
-		fields := refundNotice(f, o, RefundSuccess, settle)
-		if n, err = r.Payments.notice(ctx, f.OidPartner, NotifyRefund, "", f.NoRefund, f.NotifyURL, f.SignType, fields, now); err != nil {
+		settled := *f
+		settled.Status, settled.SettleDate = RefundSuccess, ChinaDate(now)
+		body, err := r.Notices.SignRefund(&settled, o, f.SignType)
+		if err != nil {
+			return err
+		}
+		if n, err = r.Payments.notice(ctx, f.OidPartner, NotifyRefund, "", f.NoRefund, f.NotifyURL, body, now); err != nil {
 			return err
 		}
 	}
@@ -235,25 +239,4 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 		r.Wake()
 	}
 	return err
-}
-
-// RefundFields are a refund's answer and notification fields (CONTRACT.md
-// §8): money_foreign_refund is money_refund, rate 1.00, rate_id 1,
-// exchange_bankcode the payment's bank; settle_date once it succeeded.
-func RefundFields(f *Refund, o *Order) map[string]string {
-	m := map[string]string{
-		"oid_partner": f.OidPartner, "no_refund": f.NoRefund, "dt_refund": f.DtRefund,
-		"money_refund": f.MoneyRefund, "money_foreign_refund": f.MoneyRefund, "rate_id": "1", "rate": "1.00",
-		"exchange_bankcode": o.BankCode, "oid_refundno": f.OidRefundno, "sta_refund": f.Status,
-	}
-	if f.Status == RefundSuccess {
-		m["settle_date"] = f.SettleDate
-	}
-	return m
-}
-
-func refundNotice(f *Refund, o *Order, status, settleDate string) map[string]string {
-	g := *f
-	g.Status, g.SettleDate = status, settleDate
-	return RefundFields(&g, o)
 }

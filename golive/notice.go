@@ -23,9 +23,7 @@ const (
 
 // The extra fields' values: the README's test cardholder, never a real
 // person (a merchant's receiver may store what it is sent).
-var extraFields = map[string]string{
-	"id_type": "0", "id_no": "110105199003071239", "acct_name": "张三", "card_no": "6222020000000100008",
-}
+var extraHolder = llgate.Card{IDType: "0", IDNo: "110105199003071239", AcctName: "张三", CardNo: "6222020000000100008"}
 
 // bodies are the three notification bodies the check sends.
 type bodies struct {
@@ -41,28 +39,23 @@ type bodies struct {
 // then forged twice.
 func (c *Checker) build(now time.Time) (*bodies, error) {
 	china := now.In(llgate.ChinaTime)
-	fields := map[string]string{
-		"oid_partner": c.OidPartner,
-		"no_order":    c.NoOrder,
-		"dt_order":    china.Add(-time.Minute).Format("20060102150405"), // ordered, then paid
-		"oid_paybill": llgate.NewOidPaybill(),
-		"money_order": c.MoneyOrder,
-		"result_pay":  llgate.OrderSuccess,
-		"settle_date": llgate.ChinaDate(now),
-		"info_order":  infoOrder,
-		"pay_type":    payType,
-		"bank_code":   bankCode,
-		"no_agree":    llgate.NewNoAgree(),
+	o := &llgate.Order{
+		OidPartner: c.OidPartner, NoOrder: c.NoOrder, OidPaybill: llgate.NewOidPaybill(),
+		DtOrder:    china.Add(-time.Minute).Format("20060102150405"), // ordered, then paid
+		MoneyOrder: c.MoneyOrder, PayType: payType, BankCode: bankCode,
 	}
-	if fields["no_order"] == "" {
-		fields["no_order"] = "GOLIVE-" + china.Format("20060102150405")
+	if o.NoOrder == "" {
+		o.NoOrder = "GOLIVE-" + china.Format("20060102150405")
 	}
-	if fields["money_order"] == "" {
-		fields["money_order"] = defaultMoney
+	if o.MoneyOrder == "" {
+		o.MoneyOrder = defaultMoney
 	}
+	n := &llgate.PaymentNotice{Order: o, InfoOrder: infoOrder, NoAgree: llgate.NewNoAgree(), SettleDate: llgate.ChinaDate(now)}
 	if c.ExtraFields {
-		maps.Copy(fields, extraFields)
+		n.Holder = &extraHolder
 	}
+	// The fields of llgate's own payment notifications (the endpoint table).
+	fields := protocol.PaymentNoticeOf(n)
 	b := &bodies{}
 	var err error
 	if b.genuine, err = (notify.Signer{Key: c.PlatformKey}).Sign(fields, c.SignType); err != nil {
@@ -108,7 +101,7 @@ func (c *Checker) build(now time.Time) (*bodies, error) {
 // answer echoes them.
 func (b *bodies) known() []string {
 	var out []string
-	for k := range extraFields {
+	for _, k := range protocol.PaymentNoticeExtra {
 		if v := b.fields[k]; v != "" {
 			out = append(out, v)
 		}

@@ -35,7 +35,7 @@ func (api *refundAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.answer(llgate.CodeOK, llgate.RefundFields(ref, o), nil), nil
+	return r.answer(llgate.CodeOK, protocol.RefundFieldsOf(ref, o), nil), nil
 }
 
 func (api *refundAPI) query(ctx context.Context, r *Request) (*Answer, error) {
@@ -44,5 +44,5 @@ func (api *refundAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.answer(llgate.CodeOK, llgate.RefundFields(ref, o), nil), nil
+	return r.answer(llgate.CodeOK, protocol.RefundFieldsOf(ref, o), nil), nil
 }

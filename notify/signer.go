@@ -43,3 +43,14 @@ func (s Signer) Sign(fields map[string]string, signType string) ([]byte, error) 
 	}
 	return a.MarshalJSON()
 }
+
+// SignPayment signs a payment notification: the endpoint table's fields
+// (protocol.PaymentNoticeOf).
+func (s Signer) SignPayment(n *llgate.PaymentNotice, signType string) ([]byte, error) {
+	return s.Sign(protocol.PaymentNoticeOf(n), signType)
+}
+
+// SignRefund signs a refund notification (protocol.RefundFieldsOf).
+func (s Signer) SignRefund(f *llgate.Refund, o *llgate.Order, signType string) ([]byte, error) {
+	return s.Sign(protocol.RefundFieldsOf(f, o), signType)
+}

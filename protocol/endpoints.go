@@ -320,9 +320,6 @@ func conditional(fs []Field) []Field {
 	return out
 }
 
-var refundAnswer = []string{"oid_partner", "no_refund", "dt_refund", "money_refund", "money_foreign_refund",
-	"rate_id", "rate", "exchange_bankcode", "oid_refundno", "sta_refund", "settle_date"}
-
 func refundApply(name, path, doc string) *Endpoint {
 	return &Endpoint{
 		Name: name, Path: path, Prefixes: traderHost, Doc: doc,
@@ -364,13 +361,3 @@ func EndpointByPath(path string) (*Endpoint, bool) {
 	}
 	return nil, false
 }
-
-// Notification field sets (CONTRACT.md §7), besides sign.
-var (
-	PaymentNotice = []string{"oid_partner", "sign_type", "no_order", "dt_order", "oid_paybill", "money_order",
-		"result_pay", "settle_date", "info_order", "pay_type", "bank_code", "no_agree"}
-	// PaymentNoticeExtra are sent only to merchants with notify_extra_fields.
-	PaymentNoticeExtra = []string{"id_type", "id_no", "acct_name", "card_no"}
-	RefundNotice       = []string{"oid_partner", "sign_type", "no_refund", "dt_refund", "money_refund",
-		"money_foreign_refund", "rate_id", "rate", "exchange_bankcode", "oid_refundno", "sta_refund", "settle_date"}
-)
