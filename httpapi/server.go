@@ -120,7 +120,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
 	if s.cfg.Log == nil {
-		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Logger, false)
+		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Vault, cfg.Logger, false)
 	}
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
 	s.handler, s.merchant, s.admin = s.handlers()

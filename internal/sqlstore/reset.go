@@ -21,6 +21,7 @@ var merchantTables = []string{
 	"challenges",
 	"sms_sends",
 	"refunds",
+	"order_events",
 	"orders",
 	"person_locks",
 	"velocity_marks",
