@@ -121,6 +121,13 @@ func testBrowse(t *testing.T, open Opener) {
 			for _, e := range many {
 				want = append(want, *e)
 			}
+			// Two orders' events in one call, as Settle writes them.
+			mixed := []*llgate.OrderEvent{newEvent(a, at(time.Minute), "a1"), newEvent(b, at(time.Minute), "b1"),
+				newEvent(a, at(time.Minute), "a2")}
+			if err := tx.InsertOrderEvent(ctx, mixed...); err != nil {
+				return err
+			}
+			want = append(want, *mixed[0], *mixed[2])
 			// The transaction reads its own events.
 			got, err := tx.OrderEvents(ctx, a.OidPaybill)
 			if err != nil {
@@ -142,7 +149,7 @@ func testBrowse(t *testing.T, open Opener) {
 			if got, err = tx.OrderEvents(t.Context(), b.OidPaybill); err != nil {
 				return err
 			}
-			if want := []llgate.OrderEvent{*newEvent(b, at(0), "applied")}; !reflect.DeepEqual(got, want) {
+			if want := []llgate.OrderEvent{*newEvent(b, at(0), "applied"), *newEvent(b, at(time.Minute), "b1")}; !reflect.DeepEqual(got, want) {
 				t.Errorf("order b:\ngot  %+v\nwant %+v", got, want)
 			}
 			if got, err = tx.OrderEvents(t.Context(), "2026112200000009"); err != nil || len(got) != 0 {
