@@ -41,6 +41,9 @@ type Config struct {
 	Binding  *llgate.Binding
 	Payments *llgate.Payments
 	Refunds  *llgate.Refunds
+	// Outbox answers the admin notification routes; nil: one over Store,
+	// Vault and Clock that calls Wake on a resend.
+	Outbox *llgate.Outbox
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
@@ -100,6 +103,9 @@ func New(cfg Config) *Server {
 		eps[route] = ep
 	}
 	cfg.Endpoints = eps
+	if cfg.Outbox == nil {
+		cfg.Outbox = &llgate.Outbox{Store: cfg.Store, Vault: cfg.Vault, Clock: cfg.Clock, Wake: cfg.Wake}
+	}
 	s := &Server{cfg: cfg}
 	s.reqlog = newRequestLog(cfg.Store, cfg.Logger, cfg.Mode == llgate.ModeSandbox)
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)

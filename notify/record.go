@@ -1,0 +1,122 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	llgate "github.com/llgate/llgate"
+)
+
+// recordWindow is how long the recorder waits for more finished attempts
+// before it writes what it has: fast deliveries share one commit (a commit
+// waits for the disk, and one per attempt would cap a worker at a few dozen
+// notifications a second), and no attempt waits longer than this to be
+// recorded.
+const recordWindow = 20 * time.Millisecond
+
+// maxRecord caps the attempts recorded in one transaction.
+const maxRecord = 256
+
+// recorder records finished attempts in groups through the Outbox, on its
+// own goroutine, then logs and counts them.
+type recorder struct {
+	w     *Worker
+	ctx   context.Context
+	in    chan *llgate.Delivery
+	keep  bool // keep errors for close (RunOnce); else log them
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	count int
+	errs  []error
+}
+
+func (w *Worker) startRecorder(ctx context.Context, size int, keepErrs bool) *recorder {
+	r := &recorder{w: w, ctx: ctx, in: make(chan *llgate.Delivery, size), keep: keepErrs}
+	r.wg.Go(r.run)
+	return r
+}
+
+func (r *recorder) run() {
+	for first := range r.in {
+		// Recording goes on after ctx ends: those attempts were made.
+		done, err := r.w.Outbox.Record(r.ctx, gather(first, r.in))
+		for _, d := range done {
+			r.w.report(d)
+		}
+		r.mu.Lock()
+		r.count += len(done)
+		if err != nil {
+			if r.keep {
+				r.errs = append(r.errs, err)
+			} else {
+				r.w.Logger.Error("notify: record attempts", "err", err)
+			}
+		}
+		r.mu.Unlock()
+	}
+}
+
+// close waits for the recorder to write what it was given and returns how
+// many attempts it recorded and what failed.
+func (r *recorder) close() (int, error) {
+	close(r.in)
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.count, errors.Join(r.errs...)
+}
+
+// gather returns first and the attempts that finish within recordWindow,
+// up to maxRecord, or until in closes.
+func gather(first *llgate.Delivery, in <-chan *llgate.Delivery) []*llgate.Delivery {
+	batch := []*llgate.Delivery{first}
+	t := time.NewTimer(recordWindow)
+	defer t.Stop()
+	for len(batch) < maxRecord {
+		select {
+		case d, ok := <-in:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, d)
+		case <-t.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// report logs a recorded attempt and counts it. The answer logged is the
+// masked one the attempt keeps.
+func (w *Worker) report(d *llgate.Delivery) {
+	out := outcome(d)
+	w.Metrics.attempt(out, d.Latency)
+	n := d.Notification
+	log := w.Logger.With("id", n.ID, "oid_partner", n.OidPartner, "kind", n.Kind, "attempt", d.Count,
+		"http_status", d.HTTPStatus, "latency_ms", d.Latency.Milliseconds(), "outcome", out)
+	switch {
+	case d.Status == "":
+		log.Info("notify: notification deleted during its attempt")
+	case d.Status == llgate.NotifyFailed && d.Refused:
+		log.Warn("notify: the address guard refused the receiver; failed without retries", "answer", d.Stored)
+	case d.Status == llgate.NotifyFailed:
+		log.Warn("notify: no acknowledgement after the last attempt; giving up", "answer", d.Stored)
+	case !d.Acked:
+		log.Info("notify: attempt not acknowledged", "answer", d.Stored)
+	default:
+		log.Debug("notify: delivered")
+	}
+}
+
+func outcome(d *llgate.Delivery) string {
+	switch {
+	case d.Acked:
+		return OutcomeDelivered
+	case d.HTTPStatus != 0:
+		return OutcomeRejected
+	default:
+		return OutcomeError
+	}
+}
