@@ -71,18 +71,18 @@ func (o *Outbox) maxAttempts() int {
 type ClaimRequest struct {
 	Limit int           // at most this many notifications
 	Lease time.Duration // on the Clock, from now; longer than an attempt can take
-	// Busy, when set, names the claimed notifications whose receiver cannot
-	// take an attempt now (its host is at the deliverer's limit). They are
-	// deferred in the claim's own transaction: due again DeferFor from now,
-	// lease given back, no attempt counted, so the next claim picks other
-	// receivers' notifications first. Busy runs inside the transaction,
-	// possibly more than once for a row: it must not change anything.
-	Busy     func(*Notification) bool
-	DeferFor time.Duration
+	// Later, when set, is told the claimed notifications and says, for each,
+	// 0 to take it, or how long to defer it because its receiver cannot
+	// take an attempt soon (its host is at the deliverer's limit). Deferred
+	// ones are due again that much later (on the Clock), lease given back,
+	// no attempt counted, in the claim's own transaction, so the next claim
+	// picks other receivers' notifications first. Later runs inside the
+	// transaction, possibly more than once: it must not change anything.
+	Later func(claimed []*Notification) []time.Duration
 }
 
 // Claim leases up to r.Limit due notifications (earliest due first) and
-// returns those not deferred as busy, with how many were deferred.
+// returns those not deferred, with how many were deferred.
 func (o *Outbox) Claim(ctx context.Context, r ClaimRequest) (claimed []*Notification, deferred int, err error) {
 	if r.Lease <= 0 {
 		return nil, 0, errors.New("llgate: claim without a lease")
@@ -91,16 +91,18 @@ func (o *Outbox) Claim(ctx context.Context, r ClaimRequest) (claimed []*Notifica
 	err = o.Store.Update(ctx, func(tx Tx) error {
 		claimed, deferred = nil, 0
 		ns, err := tx.ClaimNotifications(ctx, now, now.Add(r.Lease), r.Limit)
-		if err != nil {
+		if err != nil || r.Later == nil {
+			claimed = ns
 			return err
 		}
-		for _, n := range ns {
-			if r.Busy == nil || !r.Busy(n) {
+		later := r.Later(ns)
+		for i, n := range ns {
+			if later[i] <= 0 {
 				claimed = append(claimed, n)
 				continue
 			}
 			// Locked by the claim, in this transaction: nothing moved it.
-			n.NextAttemptAt, n.LeaseUntil = now.Add(r.DeferFor), time.Time{}
+			n.NextAttemptAt, n.LeaseUntil = now.Add(later[i]), time.Time{}
 			if err := tx.UpdateNotification(ctx, n); err != nil {
 				return err
 			}
@@ -264,40 +266,48 @@ func (o *Outbox) record(ctx context.Context, tx Tx, d *Delivery) error {
 // Release gives back the leases of claimed notifications no attempt was
 // made at, so that any deliverer may take them at once.
 func (o *Outbox) Release(ctx context.Context, ns []*Notification) error {
-	return o.giveBack(ctx, ns, 0)
+	ds := make([]Deferral, len(ns))
+	for i, n := range ns {
+		ds[i] = Deferral{Notification: n}
+	}
+	return o.Defer(ctx, ds)
 }
 
-// Defer gives back the leases of claimed notifications whose receiver is
-// too busy to take an attempt now, and makes them due again d from now: no
-// attempt is counted.
-func (o *Outbox) Defer(ctx context.Context, ns []*Notification, d time.Duration) error {
-	return o.giveBack(ctx, ns, max(d, time.Millisecond))
+// Deferral is a claimed notification to give back, due again For from now
+// (0: due as it was).
+type Deferral struct {
+	Notification *Notification
+	For          time.Duration
 }
 
-func (o *Outbox) giveBack(ctx context.Context, ns []*Notification, later time.Duration) error {
-	if len(ns) == 0 {
+// Defer gives back the leases of claimed notifications whose receiver
+// cannot take an attempt soon, each due again as its Deferral says; no
+// attempt is counted. One that another deliverer has claimed since is left
+// alone.
+func (o *Outbox) Defer(ctx context.Context, ds []Deferral) error {
+	if len(ds) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	ns = slices.Clone(ns)
-	slices.SortFunc(ns, func(a, b *Notification) int { return strings.Compare(a.ID, b.ID) })
+	ds = slices.Clone(ds)
+	slices.SortFunc(ds, func(a, b Deferral) int { return strings.Compare(a.Notification.ID, b.Notification.ID) })
 	now := o.Clock.Now()
 	err := o.Store.Update(ctx, func(tx Tx) error {
-		for _, n := range ns {
-			cur, err := tx.Notification(ctx, n.ID)
+		for _, d := range ds {
+			cur, err := tx.Notification(ctx, d.Notification.ID)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			if !cur.LeaseUntil.Equal(n.LeaseUntil) {
+			if !cur.LeaseUntil.Equal(d.Notification.LeaseUntil) {
 				continue // not ours any more
 			}
 			cur.LeaseUntil = time.Time{}
-			if later > 0 && cur.Status == NotifyPending {
-				cur.NextAttemptAt = now.Add(later)
+			if d.For > 0 && cur.Status == NotifyPending {
+				cur.NextAttemptAt = now.Add(d.For)
 			}
 			if err := tx.UpdateNotification(ctx, cur); err != nil {
 				return err
@@ -306,7 +316,7 @@ func (o *Outbox) giveBack(ctx context.Context, ns []*Notification, later time.Du
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("give back %d notification leases: %w", len(ns), err)
+		return fmt.Errorf("give back %d notification leases: %w", len(ds), err)
 	}
 	return nil
 }

@@ -1,11 +1,6 @@
 package llgate
 
-import (
-	"cmp"
-	"context"
-	"encoding/json"
-	"slices"
-)
+import "context"
 
 // OutboxEntry is a notification with its attempts, oldest first.
 type OutboxEntry struct {
@@ -60,24 +55,4 @@ func (o *Outbox) Resend(ctx context.Context, id string) (*OutboxEntry, error) {
 		o.Wake()
 	}
 	return &out, nil
-}
-
-// personalValues returns the values of a notification body's personal
-// fields (card_no, id_no, acct_name, info_order, ...: the fields the one
-// masking policy masks), so that a receiver's answer echoing them is
-// masked wherever it quotes them, whatever the key it puts them under.
-func personalValues(body []byte) []string {
-	var fields map[string]any
-	if json.Unmarshal(body, &fields) != nil {
-		return nil
-	}
-	var known []string
-	for k, v := range fields {
-		if s, ok := v.(string); ok && s != "" && maskerFor(k) != nil {
-			known = append(known, s)
-		}
-	}
-	// Longest first: a name inside info_order must not break its match.
-	slices.SortFunc(known, func(a, b string) int { return cmp.Or(len(b)-len(a), cmp.Compare(a, b)) })
-	return known
 }

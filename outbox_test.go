@@ -247,8 +247,16 @@ func TestOutboxDefer(t *testing.T) {
 		busy1, busy2, free := e.enqueue("http://busy.example/"), e.enqueue("http://busy.example/"), e.enqueue("http://free.example/")
 		now := e.now()
 		ns, deferred, err := e.o.Claim(context.Background(), llgate.ClaimRequest{
-			Limit: 10, Lease: time.Minute, DeferFor: time.Hour,
-			Busy: func(n *llgate.Notification) bool { return n.ID == busy1.ID },
+			Limit: 10, Lease: time.Minute,
+			Later: func(ns []*llgate.Notification) []time.Duration {
+				later := make([]time.Duration, len(ns))
+				for i, n := range ns {
+					if n.ID == busy1.ID {
+						later[i] = time.Hour
+					}
+				}
+				return later
+			},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -272,7 +280,7 @@ func TestOutboxDefer(t *testing.T) {
 		deferredOK("deferred in the claim", busy1.ID, now.Add(time.Hour))
 
 		// busy2 was held; its host stalled: defer it.
-		if err := e.o.Defer(context.Background(), []*llgate.Notification{byID[busy2.ID]}, 5*time.Second); err != nil {
+		if err := e.o.Defer(context.Background(), []llgate.Deferral{{Notification: byID[busy2.ID], For: 5 * time.Second}}); err != nil {
 			t.Fatal(err)
 		}
 		deferredOK("deferred while held", busy2.ID, now.Add(5*time.Second))
@@ -287,7 +295,7 @@ func TestOutboxDefer(t *testing.T) {
 		if len(other) != 2 || other[free.ID] == nil || other[busy2.ID] == nil {
 			t.Fatalf("second claim after the jump: %d notifications, want busy2 and free", len(other))
 		}
-		if err := e.o.Defer(context.Background(), []*llgate.Notification{byID[free.ID]}, 5*time.Second); err != nil {
+		if err := e.o.Defer(context.Background(), []llgate.Deferral{{Notification: byID[free.ID], For: 5 * time.Second}}); err != nil {
 			t.Fatal(err)
 		}
 		if n := e.entry(free.ID).Notification; !n.LeaseUntil.Equal(other[free.ID].LeaseUntil) || !n.NextAttemptAt.Equal(now) {

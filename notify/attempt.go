@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	llgate "github.com/llgate/llgate"
@@ -86,25 +84,4 @@ func unwrapURL(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// hostKey is the receiver a URL names, scheme://host:port, the unit of the
-// per-host limit. A URL that does not parse is its own receiver (its
-// attempt fails at once anyway).
-func hostKey(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
-	}
-	scheme, h := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "https":
-			port = "443"
-		default:
-			port = "80"
-		}
-	}
-	return scheme + "://" + net.JoinHostPort(h, port)
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/postgres"
@@ -45,4 +49,44 @@ func benchmarkDeliver(b *testing.B, store llgate.Store) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "notifications/s")
+}
+
+// BenchmarkRun measures Run draining a backlog of b.N due notifications to
+// one local receiver that acknowledges each: the dispatcher, the per-host
+// limit and the grouped records, as a server runs them.
+func BenchmarkRun(b *testing.B) {
+	e := newEnv(b, sqlite.MustOpenTest(b))
+	n := max(b.N, 11)
+	all := make(chan struct{})
+	var got atomic.Int64
+	rc := newReceiver(b, func(k int, w http.ResponseWriter, r *http.Request) {
+		ackAnswer(k, w, r)
+		if got.Add(1) == int64(n) {
+			close(all)
+		}
+	})
+	e.enqueue(rc.URL, n)
+	w := e.worker()
+	reg := prometheus.NewRegistry()
+	w.Metrics = NewMetrics(reg)
+	// Wall time: a deferral under load must run out, not wait for a test
+	// to move the clock.
+	w.Outbox.Clock = llgate.ClockFunc(func() time.Time { return time.Now().UTC() })
+	ctx, cancel := context.WithCancel(context.Background())
+	b.ResetTimer()
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	<-all
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "notifications/s")
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "llgate_notify_deferred_total" {
+			b.ReportMetric(mf.GetMetric()[0].GetCounter().GetValue(), "deferred")
+		}
+	}
 }

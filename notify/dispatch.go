@@ -9,41 +9,29 @@ import (
 	llgate "github.com/llgate/llgate"
 )
 
-// job is one claimed notification in this worker's hands.
-type job struct {
-	n     *llgate.Notification
-	host  *host
-	began time.Time        // wall time its attempt started
-	d     *llgate.Delivery // the attempt; nil when none was made (the lease goes back)
-}
-
-// host is one receiver (hostKey) and this worker's notifications for it.
-type host struct {
-	key      string
-	inflight []*job // oldest first
-	waiting  []*job // claimed, waiting for a slot
-}
-
 // dispatcher hands claimed notifications to attempt goroutines, PerHost at
-// a time per host, and collects them when they finish. Only its own
+// a time per host, and takes them back when they end. Only its own
 // goroutine touches its fields; attempts report on done.
 type dispatcher struct {
-	w        *Worker
-	ctx      context.Context
-	once     bool // RunOnce: one claim, no deferrals, Concurrency in flight
-	hosts    map[string]*host
-	inflight int
-	waiting  int
-	done     chan *job
-	rec      *recorder
-	giveBack []*llgate.Notification
-	errs     []error // RunOnce's, returned; Run logs instead
+	w         *Worker
+	ctx       context.Context
+	once      bool // RunOnce: one claim, no deferrals, Concurrency in flight
+	hosts     map[string]*host
+	inflight  int
+	waiting   int
+	done      chan *job
+	rec       *recorder
+	giveBack  []*llgate.Notification
+	errs      []error   // RunOnce's, returned; Run logs instead
+	lastPrune time.Time // wall
 }
 
 func (w *Worker) newDispatcher(ctx context.Context, once bool) *dispatcher {
 	size := max(w.Batch, w.Concurrency)
 	d := &dispatcher{w: w, ctx: ctx, once: once, hosts: make(map[string]*host), done: make(chan *job, size)}
-	d.rec = w.startRecorder(ctx, size, once)
+	// Room for a few transactions' worth, so that an attempt rarely waits
+	// for the recorder (its slot would look busy to the host's pace).
+	d.rec = w.startRecorder(ctx, max(size, 4*maxRecord), once)
 	return d
 }
 
@@ -57,32 +45,25 @@ func (d *dispatcher) room() int { return d.w.Concurrency - d.inflight - d.waitin
 func (d *dispatcher) claimNow(now time.Time) bool {
 	usable := d.w.Concurrency
 	for _, h := range d.hosts {
-		if d.stalled(h, now) {
+		if d.w.stalled(h, now) {
 			usable -= len(h.inflight)
 		}
 	}
 	return d.room() >= max(1, min(d.w.Batch, usable)/2)
 }
 
-// claim claims what there is room for and starts or queues it. In Run,
-// notifications for stalled hosts are deferred in the claim. It reports
-// whether the claim was full (more may be due).
+// claim claims what there is room for, defers in the same transaction what
+// its hosts cannot take soon (Run only), and starts or queues the rest. It
+// reports whether the claim was full: more may be due.
 func (d *dispatcher) claim() (full bool, err error) {
 	w := d.w
 	r := llgate.ClaimRequest{Limit: w.Batch, Lease: w.Lease}
 	if !d.once {
 		r.Limit = min(w.Batch, d.room())
-		stalled := make(map[string]bool)
+		// Judged as of now: the claim may wait for the store while
+		// attempts end unseen.
 		now := time.Now()
-		for k, h := range d.hosts {
-			if d.stalled(h, now) {
-				stalled[k] = true
-			}
-		}
-		if len(stalled) > 0 {
-			r.Busy = func(n *llgate.Notification) bool { return stalled[hostKey(n.URL)] }
-			r.DeferFor = w.Defer
-		}
+		r.Later = func(ns []*llgate.Notification) []time.Duration { return d.later(ns, now) }
 	}
 	ns, deferred, err := w.Outbox.Claim(d.ctx, r)
 	if err != nil {
@@ -100,14 +81,34 @@ func (d *dispatcher) claim() (full bool, err error) {
 		d.waiting++
 	}
 	d.startWaiting()
+	d.prune()
 	return len(ns)+deferred == r.Limit, nil
 }
 
-// stalled says whether every slot of h is taken by an attempt older than
-// StallAfter: the receiver accepts and does not answer, or answers so slowly
-// that its notifications are better deferred than held.
-func (d *dispatcher) stalled(h *host, now time.Time) bool {
-	return len(h.inflight) >= d.w.PerHost && now.Sub(h.inflight[0].began) >= d.w.StallAfter
+// later is the claim's ClaimRequest.Later: a notification whose host has a
+// free slot, or will have one soon at its pace (holdCap), is taken; one
+// whose host has stalled, or is too far back in its host's queue, is
+// deferred until a slot is likely free. It reads the dispatcher and changes
+// nothing.
+func (d *dispatcher) later(ns []*llgate.Notification, now time.Time) []time.Duration {
+	out := make([]time.Duration, len(ns))
+	seen := make(map[string]int)
+	for i, n := range ns {
+		k := hostKey(n.URL)
+		h := d.hosts[k]
+		free, queued := d.w.PerHost, 0
+		if h != nil {
+			free, queued = d.w.PerHost-len(h.inflight), len(h.waiting)
+		}
+		pos := queued + seen[k] - max(free, 0) // < 0: a slot is free for it
+		seen[k]++
+		switch {
+		case pos < 0:
+		case h != nil && d.w.stalled(h, now), pos >= d.w.holdCap(h):
+			out[i] = d.w.deferFor(h, pos, now)
+		}
+	}
+	return out
 }
 
 // startWaiting starts waiting notifications while their hosts (and, in
@@ -132,7 +133,6 @@ func (d *dispatcher) startWaiting() {
 			d.waiting--
 			d.start(j)
 		}
-		d.forget(h)
 	}
 }
 
@@ -141,8 +141,10 @@ func (d *dispatcher) start(j *job) {
 	j.host.inflight = append(j.host.inflight, j)
 	d.inflight++
 	go func() {
-		if j.d = d.w.attempt(d.ctx, j.n); j.d != nil {
-			d.rec.in <- j.d // holds the slot while the recorder is behind
+		j.d = d.w.attempt(d.ctx, j.n)
+		j.ended = time.Now()
+		if j.d != nil {
+			d.rec.in <- j.d // holds the slot while the recorder is far behind
 		}
 		d.done <- j
 	}()
@@ -155,48 +157,78 @@ func (d *dispatcher) finish(j *job) {
 	d.inflight--
 	if j.d == nil {
 		d.giveBack = append(d.giveBack, j.n)
+	} else {
+		h.done(j)
 	}
 	d.startWaiting()
-	d.forget(h)
 }
 
-func (d *dispatcher) forget(h *host) {
-	if len(h.inflight) == 0 && len(h.waiting) == 0 {
-		delete(d.hosts, h.key)
+// finishEnded takes back every job that has ended by now.
+func (d *dispatcher) finishEnded() {
+	for {
+		select {
+		case j := <-d.done:
+			d.finish(j)
+		default:
+			return
+		}
 	}
 }
 
-// deferStalled defers the waiting notifications of stalled hosts and
-// returns when the next host could stall (zero if none can).
-func (d *dispatcher) deferStalled() time.Time {
+// prune forgets idle hosts not heard from for hostMemory.
+func (d *dispatcher) prune() {
+	now := time.Now()
+	if now.Sub(d.lastPrune) < hostMemory/4 {
+		return
+	}
+	d.lastPrune = now
+	for k, h := range d.hosts {
+		if len(h.inflight) == 0 && len(h.waiting) == 0 && now.Sub(h.lastDone) > hostMemory {
+			delete(d.hosts, k)
+		}
+	}
+}
+
+// deferWaiting defers the waiting notifications of stalled hosts, and
+// those beyond what a host that slowed down would start soon; it returns
+// when the next host could stall (zero if none can).
+func (d *dispatcher) deferWaiting() time.Time {
 	var (
+		w     = d.w
 		now   = time.Now()
 		next  time.Time
-		stuck []*llgate.Notification
+		later []llgate.Deferral
 	)
 	for _, h := range d.hosts {
-		if len(h.waiting) == 0 || len(h.inflight) < d.w.PerHost {
+		if len(h.waiting) == 0 {
 			continue
 		}
-		if !d.stalled(h, now) {
-			if at := h.inflight[0].began.Add(d.w.StallAfter); next.IsZero() || at.Before(next) {
+		keep := w.holdCap(h)
+		switch {
+		case len(h.inflight) < w.PerHost:
+		case w.stalled(h, now):
+			keep = 0
+		default:
+			if at := h.busySince().Add(w.StallAfter); next.IsZero() || at.Before(next) {
 				next = at
 			}
+		}
+		if len(h.waiting) <= keep {
 			continue
 		}
-		for _, j := range h.waiting {
-			stuck = append(stuck, j.n)
+		for pos := keep; pos < len(h.waiting); pos++ {
+			later = append(later, llgate.Deferral{Notification: h.waiting[pos].n, For: w.deferFor(h, pos, now)})
 		}
-		d.waiting -= len(h.waiting)
-		h.waiting = nil
+		d.waiting -= len(h.waiting) - keep
+		h.waiting = h.waiting[:keep]
 	}
-	if len(stuck) > 0 {
-		if err := d.w.Outbox.Defer(d.ctx, stuck, d.w.Defer); err != nil {
+	if len(later) > 0 {
+		if err := w.Outbox.Defer(d.ctx, later); err != nil {
 			// Still leased to us: another worker retries them when the
 			// lease runs out.
 			d.fail(err)
 		} else {
-			d.w.Metrics.deferred(len(stuck))
+			w.Metrics.deferred(len(later))
 		}
 	}
 	return next
@@ -235,7 +267,8 @@ func (d *dispatcher) loop() {
 		gatherEnd time.Time // wall; zero when not gathering after a Wake
 	)
 	for d.ctx.Err() == nil {
-		stallAt := d.deferStalled()
+		d.finishEnded() // before judging any host stalled
+		stallAt := d.deferWaiting()
 		d.release()
 		if due && d.claimNow(time.Now()) {
 			full, err := d.claim()

@@ -92,7 +92,7 @@ func TestHeadOfLine(t *testing.T) {
 	with := measure("200 hanging queued (deferred)")
 
 	// The deferred ones come due again: they are deferred again, not held.
-	e.clock.Advance(w.Defer + time.Second)
+	e.clock.Advance(maxDefer + time.Second)
 	again := measure("200 hanging due again")
 
 	if got, want := hangingIn.Load(), int64(w.PerHost); got != want {

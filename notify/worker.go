@@ -36,11 +36,12 @@ const pollCap = time.Second
 // Run keeps claiming while it has room and never waits for a batch to
 // finish. Receivers are grouped by host (scheme://host:port): at most
 // PerHost attempts go to one host at once. A claimed notification whose
-// host is at that limit waits in memory while the host keeps answering;
-// when the host's attempts have all run longer than StallAfter (it accepts
-// and does not answer), its waiting notifications and any claimed later are
-// deferred in the store instead, without counting an attempt, so that the
-// next claims pick other receivers' notifications and one dead receiver
+// host is at that limit waits in memory only if the host's pace will give
+// it a slot within about 100 ms (at least PerHost may wait); otherwise, and
+// as soon as the host has stalled (all its slots taken, none freed for
+// StallAfter: it accepts and does not answer), it is deferred in the store
+// until a slot is likely free, without counting an attempt. The next claims
+// then pick other receivers' notifications: one dead or slow receiver
 // cannot hold the others back.
 //
 // Set the exported fields before the first call; zero values take the
@@ -62,14 +63,11 @@ type Worker struct {
 	// waiting for their host (RunOnce: in flight); default 64.
 	Concurrency int
 	PerHost     int // attempts in flight to one host; default 8
-	// StallAfter is how long (wall time) a host's oldest attempt may run,
-	// with all PerHost slots taken, before the host counts as stalled and its
-	// notifications are deferred rather than held; default 250 ms.
+	// StallAfter is how long (wall time) a host may have all its slots
+	// taken with none freed before it counts as stalled and its waiting
+	// notifications are deferred; default 250 ms.
 	StallAfter time.Duration
-	// Defer is how far a stalled host's notifications are pushed back, on
-	// the Outbox's clock; default Timeout, by which a slot is surely free.
-	Defer     time.Duration
-	MaxAnswer int64 // answer bytes read; default 4 KiB; an Attempt keeps the first 256, masked
+	MaxAnswer  int64 // answer bytes read; default 4 KiB; an Attempt keeps the first 256, masked
 	// Gather is how long Run waits after a Wake before claiming, wall
 	// time; default 50 ms, negative: not at all. Payments enqueue
 	// notifications one at a time, and each claim and each record is a
@@ -116,9 +114,6 @@ func (w *Worker) setup() error {
 		}
 		if w.StallAfter <= 0 {
 			w.StallAfter = DefaultStallAfter
-		}
-		if w.Defer <= 0 {
-			w.Defer = w.Timeout
 		}
 		if w.MaxAnswer <= 0 {
 			w.MaxAnswer = DefaultMaxAnswer
