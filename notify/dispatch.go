@@ -24,14 +24,16 @@ type dispatcher struct {
 	giveBack  []*llgate.Notification
 	errs      []error   // RunOnce's, returned; Run logs instead
 	lastPrune time.Time // wall
+	leases    *leaseBook
 }
 
 func (w *Worker) newDispatcher(ctx context.Context, once bool) *dispatcher {
 	size := max(w.Batch, w.Concurrency)
-	d := &dispatcher{w: w, ctx: ctx, once: once, hosts: make(map[string]*host), done: make(chan *job, size)}
+	d := &dispatcher{w: w, ctx: ctx, once: once, hosts: make(map[string]*host), done: make(chan *job, size),
+		leases: &leaseBook{}}
 	// Room for a few transactions' worth, so that an attempt rarely waits
 	// for the recorder (its slot would look busy to the host's pace).
-	d.rec = w.startRecorder(ctx, max(size, 4*maxRecord), once)
+	d.rec = w.startRecorder(ctx, max(size, 4*maxRecord), once, d.leases)
 	return d
 }
 
@@ -70,6 +72,9 @@ func (d *dispatcher) claim() (full bool, err error) {
 		return false, err
 	}
 	w.Metrics.deferred(deferred)
+	if len(ns) > 0 {
+		d.leases.add(ns[0].LeaseUntil, len(ns))
+	}
 	for _, n := range ns {
 		k := hostKey(n.URL)
 		h := d.hosts[k]
@@ -230,6 +235,9 @@ func (d *dispatcher) deferWaiting() time.Time {
 		} else {
 			w.Metrics.deferred(len(later))
 		}
+		for _, x := range later {
+			d.leases.done(x.Notification.LeaseUntil)
+		}
 	}
 	return next
 }
@@ -241,6 +249,9 @@ func (d *dispatcher) release() {
 	}
 	if err := d.w.Outbox.Release(d.ctx, d.giveBack); err != nil {
 		d.fail(err)
+	}
+	for _, n := range d.giveBack {
+		d.leases.done(n.LeaseUntil)
 	}
 	d.giveBack = nil
 }
@@ -270,7 +281,7 @@ func (d *dispatcher) loop() {
 		d.finishEnded() // before judging any host stalled
 		stallAt := d.deferWaiting()
 		d.release()
-		if due && d.claimNow(time.Now()) {
+		if due && d.claimNow(time.Now()) && !d.leases.expired(w.Outbox.Clock.Now()) {
 			full, err := d.claim()
 			switch {
 			case err != nil:
@@ -295,6 +306,7 @@ func (d *dispatcher) loop() {
 		select {
 		case j := <-d.done:
 			d.finish(j)
+		case <-d.rec.recorded:
 		case <-w.wake:
 			if w.Gather < 0 {
 				due = true

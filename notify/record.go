@@ -22,18 +22,21 @@ const maxRecord = 256
 // recorder records finished attempts in groups through the Outbox, on its
 // own goroutine, then logs and counts them.
 type recorder struct {
-	w     *Worker
-	ctx   context.Context
-	in    chan *llgate.Delivery
-	keep  bool // keep errors for close (RunOnce); else log them
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	count int
-	errs  []error
+	w        *Worker
+	ctx      context.Context
+	in       chan *llgate.Delivery
+	recorded chan struct{} // a batch was settled (Run may claim again)
+	leases   *leaseBook
+	keep     bool // keep errors for close (RunOnce); else log them
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	count    int
+	errs     []error
 }
 
-func (w *Worker) startRecorder(ctx context.Context, size int, keepErrs bool) *recorder {
-	r := &recorder{w: w, ctx: ctx, in: make(chan *llgate.Delivery, size), keep: keepErrs}
+func (w *Worker) startRecorder(ctx context.Context, size int, keepErrs bool, leases *leaseBook) *recorder {
+	r := &recorder{w: w, ctx: ctx, in: make(chan *llgate.Delivery, size), recorded: make(chan struct{}, 1),
+		leases: leases, keep: keepErrs}
 	r.wg.Go(r.run)
 	return r
 }
@@ -41,9 +44,17 @@ func (w *Worker) startRecorder(ctx context.Context, size int, keepErrs bool) *re
 func (r *recorder) run() {
 	for first := range r.in {
 		// Recording goes on after ctx ends: those attempts were made.
-		done, err := r.w.Outbox.Record(r.ctx, gather(first, r.in))
+		batch := gather(first, r.in)
+		done, err := r.w.Outbox.Record(r.ctx, batch)
 		for _, d := range done {
 			r.w.report(d)
+		}
+		for _, d := range batch {
+			r.leases.done(d.Notification.LeaseUntil) // recorded or abandoned
+		}
+		select {
+		case r.recorded <- struct{}{}:
+		default:
 		}
 		r.mu.Lock()
 		r.count += len(done)

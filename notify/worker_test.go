@@ -454,3 +454,50 @@ func TestRunMisconfigured(t *testing.T) {
 	w.Wake() // must not block or panic
 	w.Wake()
 }
+
+// TestRunClockJumpNoRepeat: the sandbox clock jumps past the lease of an
+// attempt in flight. Run claims while attempts are in flight, but never
+// its own unsettled notifications: the receiver gets the notification once.
+// (The negative wait is bounded: a repeat would come within the Gather.)
+func TestRunClockJumpNoRepeat(t *testing.T) {
+	e := newEnv(t, nil)
+	repeated := make(chan struct{})
+	w := e.worker()
+	w.Timeout = 10 * time.Second
+	other := newReceiver(t, ackAnswer)
+	var second []*llgate.Notification
+	rc := newReceiver(t, func(k int, rw http.ResponseWriter, r *http.Request) {
+		if k > 0 {
+			close(repeated)
+			ackAnswer(k, rw, r)
+			return
+		}
+		e.clock.Advance(time.Hour) // past the lease
+		second, _ = e.enqueue(other.URL, 1)
+		w.Wake()
+		select {
+		case <-repeated:
+		case <-time.After(2 * time.Second):
+		}
+		ackAnswer(k, rw, r)
+	})
+	ns, _ := e.enqueue(rc.URL, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	w.Wake()
+	waitFor(t, "the other notification delivered", func() bool { return len(other.requests()) == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := len(rc.requests()); got != 1 {
+		t.Errorf("the receiver got %d requests, want 1", got)
+	}
+	if n, as := e.state(ns[0].ID); n.Status != llgate.NotifyDelivered || n.AttemptCount != 1 || len(as) != 1 {
+		t.Errorf("notification: %s, count %d, %d attempts; want delivered, 1, 1", n.Status, n.AttemptCount, len(as))
+	}
+	if n, _ := e.state(second[0].ID); n.Status != llgate.NotifyDelivered {
+		t.Errorf("the other notification: %s, want delivered", n.Status)
+	}
+}
