@@ -145,9 +145,11 @@ func (d *dispatcher) start(j *job) {
 	j.began = time.Now()
 	j.host.inflight = append(j.host.inflight, j)
 	d.inflight++
+	d.rec.attempting.Add(1)
 	go func() {
 		j.d = d.w.attempt(d.ctx, j.n)
 		j.ended = time.Now()
+		d.rec.attempting.Add(-1) // before the hand-over: the recorder then knows if more are coming
 		if j.d != nil {
 			d.rec.in <- j.d // holds the slot while the recorder is far behind
 		}

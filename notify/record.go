@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	llgate "github.com/llgate/llgate"
@@ -27,11 +28,14 @@ type recorder struct {
 	in       chan *llgate.Delivery
 	recorded chan struct{} // a batch was settled (Run may claim again)
 	leases   *leaseBook
-	keep     bool // keep errors for close (RunOnce); else log them
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	count    int
-	errs     []error
+	// attempting counts attempts under way: with none, no more are coming
+	// to wait for.
+	attempting atomic.Int64
+	keep       bool // keep errors for close (RunOnce); else log them
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	count      int
+	errs       []error
 }
 
 func (w *Worker) startRecorder(ctx context.Context, size int, keepErrs bool, leases *leaseBook) *recorder {
@@ -44,7 +48,7 @@ func (w *Worker) startRecorder(ctx context.Context, size int, keepErrs bool, lea
 func (r *recorder) run() {
 	for first := range r.in {
 		// Recording goes on after ctx ends: those attempts were made.
-		batch := gather(first, r.in)
+		batch := r.gather(first)
 		done, err := r.w.Outbox.Record(r.ctx, batch)
 		for _, d := range done {
 			r.w.report(d)
@@ -80,14 +84,17 @@ func (r *recorder) close() (int, error) {
 }
 
 // gather returns first and the attempts that finish within recordWindow,
-// up to maxRecord, or until in closes.
-func gather(first *llgate.Delivery, in <-chan *llgate.Delivery) []*llgate.Delivery {
+// up to maxRecord, or until no attempt is under way, or in closes.
+func (r *recorder) gather(first *llgate.Delivery) []*llgate.Delivery {
 	batch := []*llgate.Delivery{first}
 	t := time.NewTimer(recordWindow)
 	defer t.Stop()
 	for len(batch) < maxRecord {
+		if len(r.in) == 0 && r.attempting.Load() == 0 {
+			return batch
+		}
 		select {
-		case d, ok := <-in:
+		case d, ok := <-r.in:
 			if !ok {
 				return batch
 			}
