@@ -41,9 +41,10 @@ func (w *Worker) newDispatcher(ctx context.Context, once bool) *dispatcher {
 func (d *dispatcher) room() int { return d.w.Concurrency - d.inflight - d.waiting }
 
 // claimNow says whether Run should claim now rather than wait for more
-// room. Each claim is a durable commit, so claims come in batches: at least
-// half of what this worker could take, not counting the slots of stalled
-// hosts (they may stay taken until the timeout).
+// room. Each claim is a durable commit, so claims come in batches: a full
+// Batch, or half of what this worker could take if that is less, not
+// counting the slots of stalled hosts (they may stay taken until the
+// timeout).
 func (d *dispatcher) claimNow(now time.Time) bool {
 	usable := d.w.Concurrency
 	for _, h := range d.hosts {
@@ -51,7 +52,7 @@ func (d *dispatcher) claimNow(now time.Time) bool {
 			usable -= len(h.inflight)
 		}
 	}
-	return d.room() >= max(1, min(d.w.Batch, usable)/2)
+	return d.room() >= max(1, min(d.w.Batch, usable/2))
 }
 
 // claim claims what there is room for, defers in the same transaction what

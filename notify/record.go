@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,25 +108,32 @@ func (r *recorder) gather(first *llgate.Delivery) []*llgate.Delivery {
 }
 
 // report logs a recorded attempt and counts it. The answer logged is the
-// masked one the attempt keeps.
+// masked one the attempt keeps. Nothing is built for a level not logged:
+// a delivery is a debug line, and the masking handler's work is not free.
 func (w *Worker) report(d *llgate.Delivery) {
 	out := outcome(d)
 	w.Metrics.attempt(out, d.Latency)
-	n := d.Notification
-	log := w.Logger.With("id", n.ID, "oid_partner", n.OidPartner, "kind", n.Kind, "attempt", d.Count,
-		"http_status", d.HTTPStatus, "latency_ms", d.Latency.Milliseconds(), "outcome", out)
+	level, msg := slog.LevelDebug, "notify: delivered"
 	switch {
 	case d.Status == "":
-		log.Info("notify: notification deleted during its attempt")
+		level, msg = slog.LevelInfo, "notify: notification deleted during its attempt"
 	case d.Status == llgate.NotifyFailed && d.Refused:
-		log.Warn("notify: the address guard refused the receiver; failed without retries", "answer", d.Stored)
+		level, msg = slog.LevelWarn, "notify: the address guard refused the receiver; failed without retries"
 	case d.Status == llgate.NotifyFailed:
-		log.Warn("notify: no acknowledgement after the last attempt; giving up", "answer", d.Stored)
+		level, msg = slog.LevelWarn, "notify: no acknowledgement after the last attempt; giving up"
 	case !d.Acked:
-		log.Info("notify: attempt not acknowledged", "answer", d.Stored)
-	default:
-		log.Debug("notify: delivered")
+		level, msg = slog.LevelInfo, "notify: attempt not acknowledged"
 	}
+	if !w.Logger.Enabled(context.Background(), level) {
+		return
+	}
+	n := d.Notification
+	attrs := []any{"id", n.ID, "oid_partner", n.OidPartner, "kind", n.Kind, "attempt", d.Count,
+		"http_status", d.HTTPStatus, "latency_ms", d.Latency.Milliseconds(), "outcome", out}
+	if !d.Acked {
+		attrs = append(attrs, "answer", d.Stored)
+	}
+	w.Logger.Log(context.Background(), level, msg, attrs...)
 }
 
 func outcome(d *llgate.Delivery) string {

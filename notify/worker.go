@@ -17,7 +17,7 @@ import (
 const (
 	DefaultTimeout     = 5 * time.Second
 	DefaultBatch       = 64
-	DefaultConcurrency = 64
+	DefaultConcurrency = 128
 	DefaultPerHost     = 8
 	DefaultStallAfter  = 250 * time.Millisecond
 	DefaultMaxAnswer   = 4 << 10
@@ -60,7 +60,8 @@ type Worker struct {
 	Lease   time.Duration // claim lease on the Outbox's clock; default Timeout*3 + 30 s
 	Batch   int           // notifications claimed at once at most; default 64
 	// Concurrency bounds the notifications Run holds at once, in flight or
-	// waiting for their host (RunOnce: in flight); default 64.
+	// waiting for their host (RunOnce: in flight); default 128. Run claims
+	// a full Batch once it has room for one and half its Concurrency free.
 	Concurrency int
 	PerHost     int // attempts in flight to one host; default 8
 	// StallAfter is how long (wall time) a host may have all its slots
