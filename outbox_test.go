@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,25 +18,17 @@ import (
 )
 
 // outboxEnv is an Outbox on a real store and vault, with a clock the test
-// moves.
+// moves (advance).
 type outboxEnv struct {
-	t  *testing.T
-	o  *llgate.Outbox
-	mu sync.Mutex
-	at time.Time
+	t     *testing.T
+	o     *llgate.Outbox
+	moved atomic.Int64 // how far the clock was advanced
 }
 
-func (e *outboxEnv) now() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.at
-}
+var outboxStart = time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 
-func (e *outboxEnv) advance(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.at = e.at.Add(d)
-}
+func (e *outboxEnv) now() time.Time          { return outboxStart.Add(time.Duration(e.moved.Load())) }
+func (e *outboxEnv) advance(d time.Duration) { e.moved.Add(int64(d)) }
 
 // outboxEngines runs fn on each store engine (PostgreSQL when
 // LLGATE_TEST_POSTGRES is set).
@@ -51,7 +43,7 @@ func outboxEngines(t *testing.T, fn func(t *testing.T, e *outboxEnv)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := &outboxEnv{t: t, at: time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)}
+			e := &outboxEnv{t: t}
 			e.o = &llgate.Outbox{Store: store, Vault: v, Clock: llgate.ClockFunc(e.now)}
 			fn(t, e)
 		})
