@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/protocol"
 )
@@ -47,6 +49,8 @@ func TestHeadOfLine(t *testing.T) {
 
 	w := e.worker()
 	w.Timeout = 10 * time.Minute
+	reg := prometheus.NewRegistry()
+	w.Metrics = NewMetrics(reg)
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- w.Run(ctx) }()
@@ -95,6 +99,9 @@ func TestHeadOfLine(t *testing.T) {
 	e.clock.Advance(maxDefer + time.Second)
 	again := measure("200 hanging due again")
 
+	if got, least := metricValue(t, reg, "llgate_notify_deferred_total", ""), float64(2*(backlog-w.PerHost)); got < least {
+		t.Errorf("llgate_notify_deferred_total = %v, want at least %v (each deferred twice)", got, least)
+	}
 	if got, want := hangingIn.Load(), int64(w.PerHost); got != want {
 		t.Errorf("the hanging receiver got %d requests, want %d (PerHost)", got, want)
 	}

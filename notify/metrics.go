@@ -24,7 +24,8 @@ type Metrics struct {
 }
 
 // NewMetrics registers the worker's metrics on reg (a new registry when
-// nil). The backlog gauges are refreshed by Worker.Run on every loop.
+// nil). Worker.Run refreshes the backlog gauges when it looks for due
+// notifications, at least every second.
 func NewMetrics(reg *prometheus.Registry) *Metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
