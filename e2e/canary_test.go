@@ -5,15 +5,23 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -46,13 +54,44 @@ func withCheckChar(s string) string {
 	return s + string("10X98765432"[sum%11])
 }
 
-// needles are the byte strings that must appear nowhere at rest or in logs.
+// needles are the byte strings that must appear nowhere at rest, in logs or
+// in admin answers: each canary as is, its digits alone, and in hex and
+// base64 (at each of base64's three alignments), because a value that
+// slips out as []byte (a JSON log of a byte slice is base64) or through an
+// encoder is still a leak.
 func needles() map[string]string {
-	return map[string]string{
-		"card": canary.card, "credit card": canary.credit, "id_no": canary.idNo,
-		"mobile": canary.mobile, "name": canary.name, `cvv2 value`: `"` + canary.cvv2 + `"`,
-		"cvv2 pair": "cvv2=" + canary.cvv2,
+	out := map[string]string{`cvv2 value`: `"` + canary.cvv2 + `"`, "cvv2 pair": "cvv2=" + canary.cvv2}
+	for what, v := range map[string]string{
+		"card": canary.card, "credit card": canary.credit, "id_no": canary.idNo, "mobile": canary.mobile, "name": canary.name,
+	} {
+		out[what] = v
+		if d := digitsOf(v); len(d) >= 11 && d != v {
+			out[what+" (digits)"] = d
+		}
+		out[what+" (hex)"] = hex.EncodeToString([]byte(v))
+		out[what+" (HEX)"] = strings.ToUpper(hex.EncodeToString([]byte(v)))
+		for shift := 0; shift < 3; shift++ {
+			// Encode behind shift filler bytes and keep only the characters
+			// that depend on v alone.
+			enc := base64.StdEncoding.EncodeToString(append(bytes.Repeat([]byte{0}, shift), v...))
+			lead := (shift*8 + 5) / 6
+			tail := (len(v)+shift)%3 + 1
+			if len(enc)-tail > lead+8 {
+				out[what+" (base64 "+strconv.Itoa(shift)+")"] = enc[lead : len(enc)-tail]
+			}
+		}
 	}
+	return out
+}
+
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // syncBuffer collects log output from many goroutines.
@@ -73,13 +112,44 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// exercise runs card binding with the canary data through every path that
-// handles it, including failures that are logged.
-func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) {
+// echoReceiver is a merchant's notify_url that echoes what it got, as many
+// PHP receivers do (var_dump, print_r, or json_encode with \u escapes),
+// and answers success so the notification is delivered.
+func echoReceiver(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		escaped, _ := json.Marshal(m) // Go escapes nothing; PHP's default escapes non-ASCII
+		fmt.Fprintf(w, "received %s\nas php: %s\n{'ret_code':'0000','ret_msg':'ok'}", b, phpEscape(string(escaped)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/notify.php"
+}
+
+// phpEscape spells non-ASCII as \uXXXX, as PHP's json_encode does.
+func phpEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	return b.String()
+}
+
+// exercise runs the whole cycle with the canary data through every path
+// that handles it: binds (debit and credit, with risk items), a payment
+// with card elements to a merchant that takes the extra notification
+// fields, a refund, an echoing receiver, failures that are logged (a wrong
+// signature among them); it returns every admin answer it read.
+func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 	e := newEnv(t, store, func(o *app.Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
-	c := e.merchant(oidA, nil)
+	c := e.merchant(oidA, map[string]any{"notify_extra_fields": true})
 	ctx := context.Background()
 	p := person{canary.name, "0", canary.idNo, canary.mobile}
 
@@ -96,6 +166,25 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) {
 	r, err = c.CardBin(ctx, map[string]string{"card_no": canary.card})
 	wantCode(t, "card bin", r, err, "0000")
 
+	// A payment with card elements, notified with the extra fields to a
+	// receiver that echoes them back; then a refund of it.
+	echo := echoReceiver(t)
+	pf := payFields("canary-payer", nextOrder("canary"), "20.00", echo)
+	pf["info_order"] = "canary order"
+	for k, v := range map[string]string{"card_no": canary.card, "acct_name": canary.name, "id_type": "0", "id_no": canary.idNo, "bind_mob": canary.mobile} {
+		pf[k] = v
+	}
+	pa, err := c.PayApply(ctx, pf)
+	wantCode(t, "pay apply with card elements", pa, err, "8888")
+	pv, err := verifyPay(c, pa, e.lastCode(canary.mobile))
+	wantCode(t, "pay verify", pv, err, "0000")
+	rf, err := c.Refund(ctx, map[string]string{"no_refund": nextOrder("canary-refund"), "dt_refund": "20261122100500",
+		"money_refund": "5.00", "oid_paybill": pa.Get("oid_paybill"), "notify_url": echo})
+	wantCode(t, "refund", rf, err, "0000")
+	e.advance(6 * time.Minute)
+	e.settle()
+	e.waitAttempts(oidA, 2)
+
 	// Failures are logged and recorded in the request log: they must be masked too.
 	other := *c
 	other.Key = mustKey(t, "platform_private_pkcs8.pem")
@@ -107,9 +196,27 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) {
 	f["id_no"], f["vali_date"] = canary.idNo, "1401"
 	r, err = c.BindApply(ctx, f)
 	wantCode(t, "expired", r, err, "1103")
-	e.admin("GET", "/admin/requests?limit=100", nil, 200, nil) // flush the request log
 	u, err := c.Unbind(ctx, map[string]string{"user_id": "canary-user", "no_agree": na})
 	wantCode(t, "unbind", u, err, "0000")
+
+	// Every admin answer, reports included.
+	e.advance(48 * time.Hour)
+	e.settleReports()
+	var answers [][]byte
+	for _, path := range []string{
+		"/admin/merchants", "/admin/merchants/" + oidA, "/admin/requests?limit=1000", "/admin/notifications",
+		"/admin/sms?mobile=" + canary.mobile, "/admin/clock", "/admin/reports?oid_partner=" + oidA,
+	} {
+		answers = append(answers, e.adminBody("GET", path))
+	}
+	var reports struct{ Reports []struct{ Name string } }
+	if err := json.Unmarshal(answers[len(answers)-1], &reports); err != nil || len(reports.Reports) == 0 {
+		t.Fatalf("no reports to scan: %v %s", err, answers[len(answers)-1])
+	}
+	for _, rp := range reports.Reports {
+		answers = append(answers, e.adminBody("GET", "/admin/reports/"+rp.Name))
+	}
+	return answers
 }
 
 func scan(t *testing.T, where string, data []byte) {
@@ -124,6 +231,13 @@ func scan(t *testing.T, where string, data []byte) {
 	}
 }
 
+func scanAnswers(t *testing.T, answers [][]byte) {
+	t.Helper()
+	for i, a := range answers {
+		scan(t, "admin answer "+strconv.Itoa(i), a)
+	}
+}
+
 func TestCanarySQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "canary.db")
 	store, err := sqlite.Open(context.Background(), path)
@@ -131,7 +245,8 @@ func TestCanarySQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	exercise(t, store, logs)
+	answers := exercise(t, store, logs)
+	scanAnswers(t, answers)
 	for _, f := range []string{path, path + "-wal"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -178,7 +293,7 @@ func TestCanaryPostgres(t *testing.T) {
 	}
 	t.Cleanup(func() { store.Close() })
 	logs := &syncBuffer{}
-	exercise(t, store, logs)
+	scanAnswers(t, exercise(t, store, logs))
 
 	dumpURL, _ := url.Parse(base)
 	dumpURL.RawQuery = ""

@@ -144,7 +144,7 @@ func (c *Checker) Run(ctx context.Context) (*Report, error) {
 			}
 			s.HTTPStatus, s.Acked, s.Latency = sent.Status, sent.Acked, sent.Latency
 			s.LatencyMS = float64(sent.Latency.Microseconds()) / 1000
-			s.Answer = llgate.Redact(sent.Answer, notify.AnswerRecorded, known...)
+			s.Answer = llgate.Redact(sent.Answer, llgate.AnswerKept, known...)
 		}
 		rep.Steps = append(rep.Steps, s)
 	}

@@ -43,29 +43,17 @@ func (s *Server) notificationJSON(n *llgate.Notification, attempts []*llgate.Att
 
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := llgate.NotificationFilter{
+	es, err := s.cfg.Outbox.List(r.Context(), llgate.NotificationFilter{
 		OidPartner: q.Get("oid_partner"), NoOrder: q.Get("no_order"), NoRefund: q.Get("no_refund"),
 		Limit: queryLimit(r, 100, 1000),
-	}
-	ctx := r.Context()
-	out := []notificationOut{}
-	err := s.cfg.Store.View(ctx, func(tx llgate.Tx) error {
-		ns, err := tx.Notifications(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, n := range ns {
-			as, err := tx.Attempts(ctx, n.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, s.notificationJSON(n, as))
-		}
-		return nil
 	})
 	if err != nil {
 		s.storeError(w, err)
 		return
+	}
+	out := make([]notificationOut, 0, len(es))
+	for _, e := range es {
+		out = append(out, s.notificationJSON(e.Notification, e.Attempts))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
 }
@@ -73,31 +61,13 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
 // handleNotificationResend makes a notification due now with a fresh round
 // of attempts, whatever its state.
 func (s *Server) handleNotificationResend(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	var out notificationOut
-	err := s.cfg.Store.Update(ctx, func(tx llgate.Tx) error {
-		n, err := tx.Notification(ctx, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		n.Status, n.AttemptCount, n.NextAttemptAt, n.UpdatedAt = llgate.NotifyPending, 0, now, now
-		if err := tx.UpdateNotification(ctx, n); err != nil {
-			return err
-		}
-		as, err := tx.Attempts(ctx, n.ID)
-		out = s.notificationJSON(n, as)
-		return err
-	})
+	e, err := s.cfg.Outbox.Resend(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.storeError(w, err)
 		return
 	}
-	if s.cfg.Wake != nil {
-		s.cfg.Wake()
-	}
-	s.audit(r, "notification.resend", "id", out.ID, "oid_partner", out.OidPartner)
-	writeJSON(w, http.StatusOK, out)
+	s.audit(r, "notification.resend", "id", e.Notification.ID, "oid_partner", e.Notification.OidPartner)
+	writeJSON(w, http.StatusOK, s.notificationJSON(e.Notification, e.Attempts))
 }
 
 func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {

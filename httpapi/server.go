@@ -46,6 +46,9 @@ type Config struct {
 	Binding  *llgate.Binding
 	Payments *llgate.Payments
 	Refunds  *llgate.Refunds
+	// Outbox answers the admin notification routes; nil: one over Store,
+	// Vault and Clock that calls Wake on a resend.
+	Outbox *llgate.Outbox
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
@@ -121,6 +124,9 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
 	if s.cfg.Log == nil {
 		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Vault, cfg.Logger, false)
+	}
+	if s.cfg.Outbox == nil {
+		s.cfg.Outbox = &llgate.Outbox{Store: cfg.Store, Vault: cfg.Vault, Clock: cfg.Clock, Wake: cfg.Wake}
 	}
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
 	s.handler, s.merchant, s.admin = s.handlers()

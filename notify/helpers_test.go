@@ -84,9 +84,14 @@ func newEnv(tb testing.TB, store llgate.Store) *env {
 	return &env{tb: tb, store: store, vault: v, clock: newFakeClock(), signer: Signer{Key: testPlatformKey(tb)}}
 }
 
+// outbox is the env's outbox, with the default schedule.
+func (e *env) outbox() *llgate.Outbox {
+	return &llgate.Outbox{Store: e.store, Vault: e.vault, Clock: e.clock}
+}
+
 // worker returns a Worker on the env with a short timeout.
 func (e *env) worker() *Worker {
-	return &Worker{Store: e.store, Vault: e.vault, Clock: e.clock, Timeout: 2 * time.Second}
+	return &Worker{Outbox: e.outbox(), Timeout: 2 * time.Second}
 }
 
 func paymentFields(noOrder string) map[string]string {

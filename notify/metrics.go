@@ -17,13 +17,15 @@ const (
 // nothing.
 type Metrics struct {
 	attempts  *prometheus.CounterVec
+	deferrals prometheus.Counter
 	latency   prometheus.Histogram
 	backlog   prometheus.Gauge
 	oldestDue prometheus.Gauge
 }
 
 // NewMetrics registers the worker's metrics on reg (a new registry when
-// nil). The backlog gauges are refreshed by Worker.Run on every loop.
+// nil). Worker.Run refreshes the backlog gauges when it looks for due
+// notifications, at least every second.
 func NewMetrics(reg *prometheus.Registry) *Metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -32,6 +34,9 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "llgate_notify_attempts_total", Help: "Notification delivery attempts by outcome (delivered, rejected, error).",
 		}, []string{"outcome"}),
+		deferrals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "llgate_notify_deferred_total", Help: "Claimed notifications pushed back without an attempt because their receiver's host had stalled.",
+		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "llgate_notify_attempt_seconds", Help: "Wall time of notification delivery attempts.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
@@ -46,7 +51,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	for _, o := range []string{OutcomeDelivered, OutcomeRejected, OutcomeError} {
 		m.attempts.WithLabelValues(o) // export zeros
 	}
-	reg.MustRegister(m.attempts, m.latency, m.backlog, m.oldestDue)
+	reg.MustRegister(m.attempts, m.deferrals, m.latency, m.backlog, m.oldestDue)
 	return m
 }
 
@@ -56,6 +61,13 @@ func (m *Metrics) attempt(outcome string, d time.Duration) {
 	}
 	m.attempts.WithLabelValues(outcome).Inc()
 	m.latency.Observe(d.Seconds())
+}
+
+func (m *Metrics) deferred(n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	m.deferrals.Add(float64(n))
 }
 
 func (m *Metrics) setBacklog(n int64, oldestDue time.Duration) {

@@ -2,15 +2,18 @@ package notify
 
 import (
 	"context"
+
 	"net/http"
 	"sync"
 	"time"
+
+	llgate "github.com/llgate/llgate"
 )
 
 // Sent is what one POST made by PostOnce gave.
 type Sent struct {
 	Status  int           // HTTP status; 0 when no answer came
-	Answer  string        // the answer's first AnswerRecorded bytes, or what went wrong; not masked
+	Answer  string        // the answer's first bytes, or what went wrong; not masked
 	Acked   bool          // Ack's verdict on the whole answer
 	Latency time.Duration // wall time
 	Err     error         // the transport's error when no answer came (a *BlockedAddressError among them)
@@ -35,9 +38,16 @@ func PostOnce(ctx context.Context, transport http.RoundTripper, timeout time.Dur
 			return http.ErrUseLastResponse
 		},
 	}}
-	r := w.post(ctx, target, body)
-	s := Sent{Status: r.status, Answer: r.answer, Acked: r.acked, Latency: r.latency}
-	if r.status == 0 {
+	d := &llgate.Delivery{Notification: &llgate.Notification{URL: target}, Body: body}
+	w.post(ctx, d)
+	s := Sent{Status: d.HTTPStatus, Answer: d.Answer, Acked: d.Acked, Latency: d.Latency}
+	switch {
+	case d.Problem != "" && d.Answer != "":
+		s.Answer = d.Answer + " [" + d.Problem + "]"
+	case d.Problem != "":
+		s.Answer = d.Problem
+	}
+	if d.HTTPStatus == 0 {
 		s.Err = tap.error()
 	}
 	return s

@@ -145,8 +145,8 @@ func TestFailedAttempts(t *testing.T) {
 			if !strings.Contains(a.Answer, tt.wantAnswer) {
 				t.Errorf("answer = %q, want it to contain %q", a.Answer, tt.wantAnswer)
 			}
-			if len(a.Answer) > AnswerRecorded {
-				t.Errorf("answer is %d bytes, want at most %d", len(a.Answer), AnswerRecorded)
+			if len(a.Answer) > llgate.AnswerKept {
+				t.Errorf("answer is %d bytes, want at most %d", len(a.Answer), llgate.AnswerKept)
 			}
 			if got, want := a.At, start; !got.Equal(want) {
 				t.Errorf("attempt at %v, want %v", got, want)
@@ -271,7 +271,8 @@ func TestDeliveredAfterFailures(t *testing.T) {
 }
 
 // TestBlockPrivate: a gateway transport refuses a loopback notify_url when
-// dialing, and the attempt says why.
+// dialing; the notification fails at once, not retried (CONTRACT.md §1),
+// and its one attempt says why.
 func TestBlockPrivate(t *testing.T) {
 	e := newEnv(t, nil)
 	rc := newReceiver(t, ackAnswer)
@@ -280,12 +281,17 @@ func TestBlockPrivate(t *testing.T) {
 	w.Transport = NewTransport(true, false)
 
 	runOnce(t, w, 1)
+	e.clock.Advance(time.Hour)
+	runOnce(t, w, 0)
 	if got := len(rc.requests()); got != 0 {
 		t.Errorf("receiver got %d requests, want 0", got)
 	}
 	n, as := e.state(ns[0].ID)
-	if got, want := n.Status, llgate.NotifyPending; got != want {
+	if got, want := n.Status, llgate.NotifyFailed; got != want {
 		t.Errorf("status = %q, want %q", got, want)
+	}
+	if got, want := n.AttemptCount, 1; got != want {
+		t.Errorf("attempt count = %d, want %d", got, want)
 	}
 	if len(as) != 1 {
 		t.Fatalf("%d attempts, want 1", len(as))
@@ -309,7 +315,8 @@ func TestBadURL(t *testing.T) {
 }
 
 // TestAnswerStorable: an answer that is not UTF-8 (a GBK page) or holds NUL
-// is still recorded, as valid text.
+// is still recorded, as valid text (llgate.Redact: invalid bytes become
+// U+FFFD, control characters spaces).
 func TestAnswerStorable(t *testing.T) {
 	e := newEnv(t, nil)
 	rc := newReceiver(t, answerText(200, "\xbd\xbb\xd2\xd7\x00ok"))
@@ -319,7 +326,7 @@ func TestAnswerStorable(t *testing.T) {
 	if len(as) != 1 {
 		t.Fatalf("%d attempts, want 1", len(as))
 	}
-	if got, want := as[0].Answer, "\uFFFD\uFFFDok"; got != want {
+	if got, want := as[0].Answer, "\uFFFD ok"; got != want {
 		t.Errorf("answer = %q, want %q", got, want)
 	}
 }
@@ -412,38 +419,4 @@ func TestLeaseTooShort(t *testing.T) {
 		t.Errorf("delivered %d, released %d; want 1 and 1", delivered, released)
 	}
 	runOnce(t, w, 1)
-}
-
-// TestRun: a running worker delivers what is enqueued once woken.
-func TestRun(t *testing.T) {
-	e := newEnv(t, nil)
-	got := make(chan struct{}, 10)
-	rc := newReceiver(t, func(k int, w http.ResponseWriter, r *http.Request) {
-		ackAnswer(k, w, r)
-		got <- struct{}{}
-	})
-	w := e.worker()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-
-	_, bodies := e.enqueue(rc.URL, 1)
-	w.Wake()
-	<-got
-	if reqs := rc.requests(); !bytes.Equal(reqs[0].body, bodies[0]) {
-		t.Errorf("body = %s, want %s", reqs[0].body, bodies[0])
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
-}
-
-func TestRunMisconfigured(t *testing.T) {
-	w := &Worker{}
-	if err := w.Run(context.Background()); err == nil {
-		t.Error("Run without a store: nil error")
-	}
-	w.Wake() // must not block or panic
-	w.Wake()
 }

@@ -69,7 +69,8 @@ type App struct {
 	Binding      *llgate.Binding
 	Payments     *llgate.Payments
 	Refunds      *llgate.Refunds
-	Notifier     *notify.Worker
+	Outbox       *llgate.Outbox // the notifications' lifecycle
+	Notifier     *notify.Worker // delivers them
 	Reports      *report.Generator
 	PlatformKey  *rsa.PrivateKey
 	Sandbox      *llgate.Sandbox    // nil in gateway mode
@@ -152,10 +153,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		sandbox := o.Mode == llgate.ModeSandbox
 		transport = notify.NewTransport(!sandbox, sandbox)
 	}
+	a.Outbox = &llgate.Outbox{Store: o.Store, Vault: v, Clock: a.Clock}
 	a.Notifier = &notify.Worker{
-		Store: o.Store, Vault: v, Clock: a.Clock, Transport: transport, Timeout: o.NotifyTimeout,
+		Outbox: a.Outbox, Transport: transport, Timeout: o.NotifyTimeout,
 		Logger: o.Logger, Metrics: notify.NewMetrics(o.Registry),
 	}
+	a.Outbox.Wake = a.Notifier.Wake
 	a.Payments = llgate.NewPayments(llgate.Payments{
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, SMS: o.SMS, Binding: a.Binding,
 		Notices: &notify.Signer{Key: a.PlatformKey}, Mode: o.Mode, Caps: a.Binding.Caps, Wake: a.Notifier.Wake,
@@ -191,7 +194,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
 		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
-		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, TrustedProxies: o.TrustedProxies,
+		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, TrustedProxies: o.TrustedProxies,
 		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
 		Sandbox: a.Sandbox, Log: a.Log,
 	})

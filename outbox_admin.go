@@ -1,0 +1,58 @@
+package llgate
+
+import "context"
+
+// OutboxEntry is a notification with its attempts, oldest first.
+type OutboxEntry struct {
+	Notification *Notification
+	Attempts     []*Attempt
+}
+
+// List returns the notifications f selects, newest first, with their
+// attempts (the admin API).
+func (o *Outbox) List(ctx context.Context, f NotificationFilter) ([]OutboxEntry, error) {
+	return view(ctx, o.Store, func(tx Tx) ([]OutboxEntry, error) {
+		ns, err := tx.Notifications(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]OutboxEntry, 0, len(ns))
+		for _, n := range ns {
+			as, err := tx.Attempts(ctx, n.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, OutboxEntry{Notification: n, Attempts: as})
+		}
+		return out, nil
+	})
+}
+
+// Resend makes a notification due now with a fresh round of attempts,
+// whatever its state, and wakes the deliverer. ErrNotFound when there is no
+// such notification. An attempt in flight meanwhile counts as the first of
+// the new round.
+func (o *Outbox) Resend(ctx context.Context, id string) (*OutboxEntry, error) {
+	var out OutboxEntry
+	err := o.Store.Update(ctx, func(tx Tx) error {
+		n, err := tx.Notification(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := o.Clock.Now()
+		n.Status, n.AttemptCount, n.NextAttemptAt, n.UpdatedAt = NotifyPending, 0, now, now
+		if err := tx.UpdateNotification(ctx, n); err != nil {
+			return err
+		}
+		as, err := tx.Attempts(ctx, n.ID)
+		out = OutboxEntry{Notification: n, Attempts: as}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.Wake != nil {
+		o.Wake()
+	}
+	return &out, nil
+}
