@@ -76,13 +76,7 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "oid_partner is required")
 		return
 	}
-	ctx := r.Context()
-	var rs []*llgate.Report
-	err := s.cfg.Store.View(ctx, func(tx llgate.Tx) error {
-		var err error
-		rs, err = tx.Reports(ctx, oid)
-		return err
-	})
+	rs, err := s.cfg.Reports.List(r.Context(), oid)
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -99,18 +93,7 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	var rp *llgate.Report
-	err := s.cfg.Store.View(ctx, func(tx llgate.Tx) error {
-		var err error
-		rp, err = tx.Report(ctx, r.PathValue("name"))
-		return err
-	})
-	if err != nil {
-		s.storeError(w, err)
-		return
-	}
-	plain, err := s.cfg.Vault.Open(ctx, rp.OidPartner, llgate.TableReports, rp.Name, rp.Content)
+	rp, plain, err := s.cfg.Reports.Open(r.Context(), r.PathValue("name"))
 	if err != nil {
 		s.storeError(w, err)
 		return

@@ -49,6 +49,8 @@ type Config struct {
 	// Outbox answers the admin notification routes; nil: one over Store,
 	// Vault and Clock that calls Wake on a resend.
 	Outbox *llgate.Outbox
+	// Reports answers the admin report routes; nil: one over Store and Vault.
+	Reports *llgate.ReportFiles
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
@@ -124,6 +126,9 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
 	if s.cfg.Log == nil {
 		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Vault, cfg.Logger, false)
+	}
+	if s.cfg.Reports == nil {
+		s.cfg.Reports = &llgate.ReportFiles{Store: cfg.Store, Vault: cfg.Vault}
 	}
 	if s.cfg.Outbox == nil {
 		s.cfg.Outbox = &llgate.Outbox{Store: cfg.Store, Vault: cfg.Vault, Clock: cfg.Clock, Wake: cfg.Wake}

@@ -72,6 +72,7 @@ type App struct {
 	Outbox       *llgate.Outbox // the notifications' lifecycle
 	Notifier     *notify.Worker // delivers them
 	Reports      *report.Generator
+	ReportFiles  *llgate.ReportFiles // the stored report files, opened
 	PlatformKey  *rsa.PrivateKey
 	Sandbox      *llgate.Sandbox    // nil in gateway mode
 	Log          *llgate.RequestLog // the sandbox's request log
@@ -189,12 +190,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Browse = &llgate.Browse{Store: o.Store}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
+	a.ReportFiles = &llgate.ReportFiles{Store: o.Store, Vault: v}
 	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
 		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
-		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, TrustedProxies: o.TrustedProxies,
+		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, Reports: a.ReportFiles, TrustedProxies: o.TrustedProxies,
 		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
 		Sandbox: a.Sandbox, Log: a.Log,
 	})
