@@ -8,6 +8,7 @@ import (
 	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/client"
 )
 
 // event is what a test checks of an order event.
@@ -49,18 +50,30 @@ func TestPaymentHistory(t *testing.T) {
 		rcv := newReceiver(t)
 		ctx := context.Background()
 		na := e.bind(c, "hist", zhang, card(t, 1300, "0000"))
+		// refund refunds money of payment p and lets the clock settle it;
+		// it returns the no_refund.
+		refund := func(t *testing.T, p *client.Response, money string) string {
+			no := nextOrder("hr")
+			r, err := c.Refund(ctx, refundFields(p, no, money, rcv.url()))
+			wantCode(t, "refund "+money, r, err, "0000")
+			e.advance(5*time.Minute + time.Second)
+			e.settle()
+			return no
+		}
+		// payOutcome pays 1.00 with a card of the outcome digits and
+		// verifies, which answers the outcome.
+		payOutcome := func(t *testing.T, seed uint64, outcome string) *client.Response {
+			user := "hist-" + outcome
+			r := payWithAgree(t, c, user, e.bind(c, user, zhang, card(t, seed, outcome)), "1.00", rcv.url())
+			v, err := verifyPay(c, r, "123456")
+			wantCode(t, "verify", v, err, outcome)
+			return r
+		}
 
 		t.Run("PaidAndRefunded", func(t *testing.T) {
 			p := paid(t, e, c, "hist", na, "10.00", rcv.url())
-			no1, no2 := nextOrder("hr"), nextOrder("hr")
-			r, err := c.Refund(ctx, refundFields(p, no1, "3.00", rcv.url()))
-			wantCode(t, "refund 3.00", r, err, "0000")
-			e.advance(5*time.Minute + time.Second)
-			e.settle()
-			r, err = c.Refund(ctx, refundFields(p, no2, "7.00", rcv.url()))
-			wantCode(t, "refund 7.00", r, err, "0000")
-			e.advance(5*time.Minute + time.Second)
-			e.settle()
+			no1 := refund(t, p, "3.00")
+			no2 := refund(t, p, "7.00")
 
 			v, got := e.history(t, p.Get("oid_paybill"))
 			paidNote := "paid, settle_date " + v.Order.SettleDate
@@ -81,10 +94,7 @@ func TestPaymentHistory(t *testing.T) {
 		})
 
 		t.Run("Declined", func(t *testing.T) {
-			na := e.bind(c, "hist-6001", zhang, card(t, 1301, "6001"))
-			r := payWithAgree(t, c, "hist-6001", na, "1.00", rcv.url())
-			v, err := verifyPay(c, r, "123456")
-			wantCode(t, "verify", v, err, "6001")
+			r := payOutcome(t, 1301, "6001")
 			_, got := e.history(t, r.Get("oid_paybill"))
 			if len(got) != 3 || got[2].status != "FAILURE" || !strings.HasPrefix(got[2].note, "issuer declined: 6001") {
 				t.Fatalf("history %q, want applied, verified, then the decline", got)
@@ -94,11 +104,7 @@ func TestPaymentHistory(t *testing.T) {
 		t.Run("RefundFailed", func(t *testing.T) {
 			na := e.bind(c, "hist-9920", zhang, card(t, 1303, "9920"))
 			p := paid(t, e, c, "hist-9920", na, "2.00", rcv.url())
-			no := nextOrder("hf")
-			r, err := c.Refund(ctx, refundFields(p, no, "2.00", rcv.url()))
-			wantCode(t, "refund", r, err, "0000")
-			e.advance(5*time.Minute + time.Second)
-			e.settle()
+			no := refund(t, p, "2.00")
 			v, got := e.history(t, p.Get("oid_paybill"))
 			wantHistory(t, got[3:], []event{{"SUCCESS", "refund " + no + " applied: 2.00"}, {"SUCCESS", "refund " + no + " failed (state 3)"}})
 			if v.Order.Status != llgate.OrderSuccess || len(v.Refunds) != 1 || v.Refunds[0].Status != llgate.RefundFailed {
@@ -107,10 +113,7 @@ func TestPaymentHistory(t *testing.T) {
 		})
 
 		t.Run("ProcessingThenTheClock", func(t *testing.T) {
-			na := e.bind(c, "hist-2008", zhang, card(t, 1302, "2008"))
-			r := payWithAgree(t, c, "hist-2008", na, "1.00", rcv.url())
-			v, err := verifyPay(c, r, "123456")
-			wantCode(t, "verify", v, err, "2008")
+			r := payOutcome(t, 1302, "2008")
 			e.settle() // not due yet: nothing happens
 			e.advance(5*time.Minute + time.Second)
 			e.settle()
