@@ -187,6 +187,9 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		} else if err != nil {
 			return err
 		}
+		if err := tx.InsertOrderEvent(ctx, newEvent(o, now, noteApplied)); err != nil {
+			return err
+		}
 		if c, err = p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
 			return err
 		}
@@ -276,6 +279,9 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 		}
 		cur.Token, cur.UpdatedAt = token, now
 		if err := tx.UpdateOrder(ctx, cur); err != nil {
+			return err
+		}
+		if err := tx.InsertOrderEvent(ctx, newEvent(cur, now, noteNewToken)); err != nil {
 			return err
 		}
 		out = cur

@@ -15,8 +15,8 @@ const recoverAfter = 5 * time.Minute
 // o is the order as its caller just wrote it (the issuer is asked about it
 // and the success prepared from it); the record re-reads it locked.
 // verifiedAt is when the customer confirmed it. m is o's merchant, nil if
-// the caller does not hold it.
-func (p *Payments) charge(ctx context.Context, o *Order, card *Card, secret *OrderSecret, verifiedAt time.Time, m *Merchant) (*Order, error) {
+// the caller does not hold it. byClock: Settle asks, not a verify.
+func (p *Payments) charge(ctx context.Context, o *Order, card *Card, secret *OrderSecret, verifiedAt time.Time, m *Merchant, byClock bool) (*Order, error) {
 	result, decline := p.Issuer.Charge(ctx, Charge{OidPaybill: o.OidPaybill, CardNo: card.CardNo, Amount: o.Amount, VerifiedAt: verifiedAt})
 	var declined *Error
 	if decline != nil && !errors.As(decline, &declined) {
@@ -39,7 +39,7 @@ func (p *Payments) charge(ctx context.Context, o *Order, card *Card, secret *Ord
 				return err // finished meanwhile (the clock, another replica)
 			}
 			out = locked
-			return writeCharge(ctx, tx, locked, result, declined, &fin, verifiedAt, now)
+			return writeCharge(ctx, tx, locked, result, declined, &fin, verifiedAt, now, byClock)
 		})
 		if !errors.Is(err, errRetry) || attempt >= 3 {
 			break
@@ -53,8 +53,11 @@ func (p *Payments) charge(ctx context.Context, o *Order, card *Card, secret *Ord
 
 // writeCharge records the issuer's answer on a locked PROCESSING order (or
 // one verifyUnderLock just counted as such): the decline, a new SettleAt
-// for "processing", or the prepared success. now is when the answer came.
-func writeCharge(ctx context.Context, tx Tx, o *Order, result string, declined *Error, fin *finish, verifiedAt, now time.Time) error {
+// for "processing", or the prepared success; and in the order's history,
+// the events before (if any) and the answer, in one statement. now is when
+// the answer came. byClock: Settle asked, and an answer that leaves the
+// order as it was ("processing" again) is not an event.
+func writeCharge(ctx context.Context, tx Tx, o *Order, result string, declined *Error, fin *finish, verifiedAt, now time.Time, byClock bool, before ...*OrderEvent) error {
 	switch {
 	case declined != nil:
 		o.Status, o.Memo = OrderFailure, declined.Detail
@@ -66,7 +69,17 @@ func writeCharge(ctx context.Context, tx Tx, o *Order, result string, declined *
 		}
 	}
 	o.UpdatedAt = now
-	return tx.UpdateOrder(ctx, o)
+	if err := tx.UpdateOrder(ctx, o); err != nil {
+		return err
+	}
+	events := before
+	if !byClock || o.Status != OrderProcessing {
+		events = append(events, newEvent(o, now, chargeNote(o, declined, byClock)))
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return tx.InsertOrderEvent(ctx, events...)
 }
 
 // charged answers for an order whose charge was recorded (by this verify

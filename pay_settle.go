@@ -24,11 +24,13 @@ func (p *Payments) Settle(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
+		var events []*OrderEvent
 		for _, o := range due {
 			switch o.Status {
 			case OrderWaiting:
 				o.Status = OrderClosed
 				closed++
+				events = append(events, newEvent(o, now, noteClosed))
 			case OrderProcessing:
 				o.SettleAt = now.Add(settleLease)
 				processing = append(processing, o)
@@ -41,7 +43,10 @@ func (p *Payments) Settle(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		return nil
+		if len(events) == 0 {
+			return nil
+		}
+		return tx.InsertOrderEvent(ctx, events...)
 	})
 	if err != nil {
 		return 0, err
@@ -58,7 +63,7 @@ func (p *Payments) Settle(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if _, err := p.charge(ctx, o, card, secret, o.CountedAt, nil); err != nil {
+		if _, err := p.charge(ctx, o, card, secret, o.CountedAt, nil, true); err != nil {
 			if ErrorCode(err) == CodeSystem {
 				return n, err
 			}

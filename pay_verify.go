@@ -61,6 +61,9 @@ func (p *Payments) verifyInTwo(ctx context.Context, v *PayVerify) (*Order, error
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return err
 		}
+		if err := tx.InsertOrderEvent(ctx, newEvent(o, now, noteVerified)); err != nil {
+			return err
+		}
 		counted, agreement = o, a
 		return nil
 	})
@@ -74,7 +77,7 @@ func (p *Payments) verifyInTwo(ctx context.Context, v *PayVerify) (*Order, error
 	if err != nil {
 		return nil, err // counted: the clock settles it
 	}
-	return p.charge(ctx, counted, card, secret, now, v.Merchant)
+	return p.charge(ctx, counted, card, secret, now, v.Merchant, false)
 }
 
 // verifySnapshot is what a one-transaction verify starts from: the hint its
@@ -128,7 +131,10 @@ func (p *Payments) verifyAtOnce(ctx context.Context, v *PayVerify) (out *Order, 
 		if !sameCharge(o, snap.o) {
 			return errOrderMoved
 		}
-		if err := writeCharge(ctx, tx, o, result, declined, &fin, now, answeredAt); err != nil {
+		// What the two-phase path's two transactions record, in one
+		// statement: counted, then the issuer's answer.
+		verified := newEvent(o, now, noteVerified)
+		if err := writeCharge(ctx, tx, o, result, declined, &fin, now, answeredAt, false, verified); err != nil {
 			return err
 		}
 		out = o

@@ -97,7 +97,7 @@ func (r *Refunds) Apply(ctx context.Context, a *RefundApply) (*Refund, *Order, e
 			} else if err != nil {
 				return err
 			}
-			return nil
+			return tx.InsertOrderEvent(ctx, newEvent(o, now, refundNote(out, "applied: "+out.MoneyRefund)))
 		})
 		if errors.Is(err, errRetry) {
 			continue
@@ -213,24 +213,32 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 			return err // settled meanwhile
 		}
 		cur.UpdatedAt = now
-		if refused != nil {
-			cur.Status = RefundFailed
-			return tx.UpdateRefund(ctx, cur)
-		}
 		o, err := tx.Order(ctx, cur.OidPaybill)
 		if err != nil {
 			return err
 		}
+		if refused != nil {
+			cur.Status = RefundFailed
+			if err := tx.UpdateRefund(ctx, cur); err != nil {
+				return err
+			}
+			return tx.InsertOrderEvent(ctx, newEvent(o, now, refundNote(cur, "failed (state 3)")))
+		}
 		cur.Status, cur.SettledAt, cur.SettleDate = RefundSuccess, now, ChinaDate(now)
+		events := []*OrderEvent{newEvent(o, now, refundNote(cur, "settled (state 2)"))}
 		o.Refunded += cur.Amount
-		if o.Refunded >= o.Amount {
+		if o.Refunded >= o.Amount && o.Status != OrderRefund {
 			o.Status = OrderRefund
+			events = append(events, newEvent(o, now, noteRefunded))
 		}
 		o.UpdatedAt = now
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return err
 		}
 		if err := tx.UpdateRefund(ctx, cur); err != nil {
+			return err
+		}
+		if err := tx.InsertOrderEvent(ctx, events...); err != nil {
 			return err
 		}
 		return tx.InsertNotification(ctx, n)

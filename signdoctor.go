@@ -10,11 +10,13 @@ import (
 // masked, and each value is kept as its mask and a keyed fingerprint, so a
 // source the user pastes can be compared with it value by value.
 type SignCheck struct {
-	SignType string      `json:"sign_type,omitempty"`
-	Verified bool        `json:"verified"`
-	Keys     int         `json:"keys"`             // merchant keys tried
-	Legacy   string      `json:"legacy,omitempty"` // the legacy variant that verified, if one did
-	Source   string      `json:"source"`           // masked (MaskText)
+	SignType string `json:"sign_type,omitempty"`
+	Verified bool   `json:"verified"`
+	Keys     int    `json:"keys"`             // merchant keys tried
+	Legacy   string `json:"legacy,omitempty"` // the legacy variant that verified, if one did
+	Source   string `json:"source"`           // masked, value by value (MaskedSource)
+	// Variants are the legacy sign sources (masked) that differ from
+	// Source, when they were tried: Source did not verify.
 	Variants []string    `json:"variants,omitempty"`
 	Values   []SignValue `json:"values"`
 }
@@ -22,9 +24,18 @@ type SignCheck struct {
 // SignValue is one k=v of the sign source llgate built.
 type SignValue struct {
 	Key    string `json:"k"`
-	Masked string `json:"v"`  // as MaskText shows it
-	FP     string `json:"fp"` // keyed fingerprint of the value
-	Len    int    `json:"n"`  // bytes
+	Masked string `json:"v"`            // as MaskField shows it
+	FP     string `json:"fp,omitempty"` // keyed fingerprint of the value; "" when Masked is the value itself
+	Len    int    `json:"n"`            // bytes
+}
+
+// matches says whether s is the value v records: by its fingerprint, or,
+// for a value the mask left as it is, by the value.
+func (v SignValue) matches(s string, fp func(string) string) bool {
+	if v.FP == "" {
+		return s == v.Masked
+	}
+	return fp(s) == v.FP
 }
 
 // SignDiff is where a pasted sign source first differs from llgate's.
@@ -67,7 +78,7 @@ func (c *SignCheck) CompareSource(pasted string, fp func(string) string) SignDif
 			}
 		}
 		got := pasted[pos:next]
-		if fp(got) != v.FP {
+		if !v.matches(got, fp) {
 			off := pos
 			if v.Masked == got || !strings.Contains(v.Masked, "*") {
 				off += commonPrefix(got, v.Masked)
@@ -83,9 +94,9 @@ func (c *SignCheck) CompareSource(pasted string, fp func(string) string) SignDif
 	return SignDiff{Same: true, Explain: "the sources are the same: the signature was made with another key or sign type"}
 }
 
-// NewSignValues splits a sign source llgate built (keys sorted, k=v joined by
-// '&') into its values, masked and fingerprinted. keys are the fields in the
-// order they appear in the source.
+// NewSignValues lists the values of the sign source llgate builds from
+// fields (keys sorted, empty values and sign left out), masked (MaskField)
+// and, where the mask hides something, fingerprinted with fp.
 func NewSignValues(fields map[string]string, fp func(string) string) []SignValue {
 	keys := make([]string, 0, len(fields))
 	for k, v := range fields {
@@ -97,10 +108,29 @@ func NewSignValues(fields map[string]string, fp func(string) string) []SignValue
 	out := make([]SignValue, 0, len(keys))
 	for _, k := range keys {
 		v := fields[k]
-		masked := strings.TrimPrefix(MaskText(k+"="+v), k+"=")
-		out = append(out, SignValue{Key: k, Masked: masked, FP: fp(v), Len: len(v)})
+		sv := SignValue{Key: k, Masked: MaskField(k, v), Len: len(v)}
+		if sv.Masked != v {
+			sv.FP = fp(v)
+		}
+		out = append(out, sv)
 	}
 	return out
+}
+
+// MaskedSource joins masked values into the sign source they come from,
+// masked: what MaskText would make of the source, with each value's end
+// known.
+func MaskedSource(vs []SignValue) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(v.Key)
+		b.WriteByte('=')
+		b.WriteString(v.Masked)
+	}
+	return b.String()
 }
 
 func commonPrefix(a, b string) int {

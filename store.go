@@ -72,11 +72,18 @@ type DataKeyTx interface {
 	InsertDataKey(ctx context.Context, k DataKey) (bool, error)    // false if (owner, version) exists
 }
 
-// RequestLogTx is the request log (sandbox diagnostics behind /admin/requests).
+// RequestLogTx is the request log (sandbox diagnostics behind /admin/requests
+// and the console).
 type RequestLogTx interface {
 	InsertRequestLog(ctx context.Context, e *RequestLogEntry) error
-	InsertRequestLogs(ctx context.Context, es []*RequestLogEntry) error                       // a batch, fewer statements
-	RequestLog(ctx context.Context, oidPartner string, limit int) ([]*RequestLogEntry, error) // newest first; "" = all
+	InsertRequestLogs(ctx context.Context, es []*RequestLogEntry) error // a batch, fewer statements
+	// RequestLog returns the page q selects (OidPartner "" = all; Limit <= 0
+	// = 100), newest first, Detail not loaded.
+	RequestLog(ctx context.Context, q ListQuery) ([]*RequestLogEntry, error)
+	RequestLogByID(ctx context.Context, id int64) (*RequestLogEntry, error) // ErrNotFound; Detail loaded
+	// RequestCodes counts the merchant's entries per path and ret_code,
+	// with the newest time of each, ordered by path then ret_code.
+	RequestCodes(ctx context.Context, oidPartner string) ([]CodeCount, error)
 	PruneRequestLog(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -127,6 +134,10 @@ type AgreementTx interface {
 	// Agreements returns the page the filter selects, newest first
 	// (created_at, then no_agree, descending), and how many match in all.
 	Agreements(ctx context.Context, f AgreementFilter) ([]*Agreement, int, error)
+	// ListAgreements returns the page q selects across scopes (OidPartner:
+	// the merchant that bound it, "" = all; UserID "" = any), newest first
+	// (created_at, then no_agree, descending); no lock.
+	ListAgreements(ctx context.Context, q ListQuery) ([]*Agreement, error)
 }
 
 // ChallengeTx holds challenges: tokens with a one-time code.
@@ -198,6 +209,16 @@ type OrderTx interface {
 	// (REFUND included: a refunded payment was a successful one) with PaidAt
 	// in [from, to), ordered by PaidAt then oid_paybill (reports).
 	SettledOrders(ctx context.Context, oidPartner string, from, to time.Time) ([]*Order, error)
+	// ListOrders returns the page q selects (OidPartner "" = all, Status
+	// "" = any), newest first (created_at, then oid_paybill, descending);
+	// no lock.
+	ListOrders(ctx context.Context, q ListQuery) ([]*Order, error)
+	// InsertOrderEvent appends events to their orders' histories, in the
+	// order given, in one statement. OrderEvents returns an order's
+	// history, oldest first (insertion order). Events take no lock: they
+	// are written under the lock of their order.
+	InsertOrderEvent(ctx context.Context, es ...*OrderEvent) error
+	OrderEvents(ctx context.Context, oidPaybill string) ([]OrderEvent, error)
 }
 
 // RefundTx holds refunds. NoRefund is unique per merchant.
@@ -214,6 +235,9 @@ type RefundTx interface {
 	// SettledRefunds returns the merchant's refunds that reached state 2
 	// with SettledAt in [from, to), ordered by SettledAt then oid_refundno.
 	SettledRefunds(ctx context.Context, oidPartner string, from, to time.Time) ([]*Refund, error)
+	// ListRefunds returns the page q selects (OidPartner "" = all), newest
+	// first (created_at, then oid_refundno, descending); no lock.
+	ListRefunds(ctx context.Context, q ListQuery) ([]*Refund, error)
 }
 
 // ResetTx: Reset deletes a merchant's data (everything but the merchant row: rows
@@ -233,7 +257,7 @@ type DataKey struct {
 }
 
 // RequestLogEntry records one merchant API request for the sandbox request
-// log. Reason is masked before it is stored.
+// log. Reason and Detail are masked before they are stored.
 type RequestLogEntry struct {
 	ID         int64 // assigned by the store
 	At         time.Time
@@ -241,6 +265,8 @@ type RequestLogEntry struct {
 	OidPartner string
 	RetCode    string
 	Reason     string
+	LatencyMS  int64
+	Detail     string // JSON of a RequestDetail, masked; "" when none was recorded
 }
 
 // SMSMessage is one text sent to a phone. MobileFP is the keyed fingerprint
@@ -290,6 +316,7 @@ type NotificationFilter struct {
 	OidPartner string
 	NoOrder    string
 	NoRefund   string
+	Offset     int // rows to skip
 	Limit      int // 0 = no limit
 }
 

@@ -79,8 +79,9 @@ func (e *env) notifications(t *testing.T, oid, noOrder string) int {
 	return len(ns)
 }
 
-// sameRow compares two orders but for what makes each one itself.
-func sameRow(t *testing.T, what string, a, b *llgate.Order) {
+// sameRow compares two orders but for what makes each one itself, and
+// their histories: the one transaction writes what the two do.
+func sameRow(t *testing.T, e *env, what string, a, b *llgate.Order) {
 	t.Helper()
 	x, y := *a, *b
 	for _, o := range []*llgate.Order{&x, &y} {
@@ -89,6 +90,27 @@ func sameRow(t *testing.T, what string, a, b *llgate.Order) {
 	if !reflect.DeepEqual(x, y) {
 		t.Fatalf("%s: the two paths left different orders:\none phase:  %+v\ntwo phases: %+v", what, x, y)
 	}
+	ha, hb := e.orderEvents(t, a.OidPaybill), e.orderEvents(t, b.OidPaybill)
+	if len(ha) < 3 || !reflect.DeepEqual(ha, hb) {
+		t.Fatalf("%s: the two paths left different histories:\none phase:  %+v\ntwo phases: %+v", what, ha, hb)
+	}
+}
+
+// orderEvents is an order's history but for what makes each order itself.
+func (e *env) orderEvents(t *testing.T, oidPaybill string) []llgate.OrderEvent {
+	t.Helper()
+	var es []llgate.OrderEvent
+	err := e.app.Store.View(context.Background(), func(tx llgate.Tx) (err error) {
+		es, err = tx.OrderEvents(context.Background(), oidPaybill)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range es {
+		es[i].OidPaybill = ""
+	}
+	return es
 }
 
 // TestVerifyTransactions checks the transaction budget of a pay verify and
@@ -146,7 +168,7 @@ func TestVerifyTransactions(t *testing.T) {
 				if one.Status != tc.status {
 					t.Fatalf("status %s, want %s", one.Status, tc.status)
 				}
-				sameRow(t, "after verify", one, two)
+				sameRow(t, e, "after verify", one, two)
 				for _, r := range []*client.Response{r1, r2} {
 					if n := e.notifications(t, oidA, r.Get("no_order")); n != tc.notified {
 						t.Errorf("%s: %d notifications, want %d", r.Get("no_order"), n, tc.notified)
@@ -162,7 +184,7 @@ func TestVerifyTransactions(t *testing.T) {
 				if one.Status != llgate.OrderSuccess {
 					t.Fatalf("after the clock: %s", one.Status)
 				}
-				sameRow(t, "after the clock", one, two)
+				sameRow(t, e, "after the clock", one, two)
 			})
 		}
 
@@ -185,7 +207,7 @@ func TestVerifyTransactions(t *testing.T) {
 			if one.NoAgree == "" {
 				t.Fatal("the payment created no agreement")
 			}
-			sameRow(t, "card elements", one, two)
+			sameRow(t, e, "card elements", one, two)
 			assertAgreements(t, c, "tx-ce", 1)
 		})
 

@@ -236,7 +236,7 @@ func TestAdminReset(t *testing.T) {
 					sms++
 				}
 			}
-			rl, _ := tx.RequestLog(ctx, oid, 100)
+			rl, _ := tx.RequestLog(ctx, llgate.ListQuery{OidPartner: oid, Limit: 100})
 			reqs = len(rl)
 			return nil
 		})

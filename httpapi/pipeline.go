@@ -40,6 +40,8 @@ func NewAnswer(code string, fields map[string]string) *Answer {
 }
 
 // exchange is one merchant request on its way through the pipeline.
+// What it holds of the request is read again by the request log's writer
+// (detailOf), so nothing may change it once the answer is sent.
 type exchange struct {
 	route    string
 	addr     netip.Addr
@@ -47,6 +49,20 @@ type exchange struct {
 	merchant *llgate.MerchantAuth
 	signType string
 	reason   string // why it failed, masked, for the request log
+
+	fields    *protocol.Object // the decoded request: the envelope's inside once opened
+	encrypted bool
+	envelope  string    // RequestDetail.Envelope
+	sign      signCheck // what verify found
+}
+
+// signCheck is what verify found, for the signature doctor; the rest of
+// llgate.SignCheck is built from the fields, off the request path.
+type signCheck struct {
+	reached  bool // the request reached the signature check
+	verified bool
+	keys     int // merchant keys tried
+	legacy   int // the LegacySignSources variant that verified; -1: none
 }
 
 // merchantAPI serves the endpoint e on its paths.
@@ -86,14 +102,20 @@ func (s *Server) merchantAPI(e *protocol.Endpoint) http.Handler {
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
-		s.cfg.Metrics.observe(x.route, code, time.Since(start))
+		took := time.Since(start)
+		s.cfg.Metrics.observe(x.route, code, took)
 		s.cfg.Logger.Debug("request", "route", x.route, "oid_partner", x.oid, "ret_code", code,
-			"reason", x.reason, "ms", time.Since(start).Milliseconds())
+			"reason", x.reason, "ms", took.Milliseconds())
 		if x.merchant == nil && !s.limiter.allowAnonLog(x.addr) {
 			s.cfg.Metrics.logDropped()
 			return
 		}
-		s.cfg.Log.Add(llgate.RequestLogEntry{At: s.now(), Path: x.route, OidPartner: x.oid, RetCode: code, Reason: x.reason})
+		var detail func() *llgate.RequestDetail
+		if s.cfg.Log.Enabled() {
+			detail = s.detailOf(x, body)
+		}
+		s.cfg.Log.Add(llgate.RequestLogEntry{At: s.now(), Path: x.route, OidPartner: x.oid, RetCode: code, Reason: x.reason,
+			LatencyMS: took.Milliseconds()}, detail)
 	})
 }
 
@@ -115,6 +137,7 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 	if err != nil {
 		return nil, err
 	}
+	x.fields = outer
 	if t := outer.Get("sign_type"); isSignType(t) {
 		x.signType = t
 	}
@@ -142,10 +165,11 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 	}
 	fields, encrypted := outer, false
 	if e.Transport == protocol.Envelope && outer.Has("pay_load") {
-		if fields, err = s.openEnvelope(outer); err != nil {
+		if fields, err = s.openEnvelope(x, outer); err != nil {
 			return nil, err
 		}
 		encrypted = true
+		x.fields, x.encrypted, x.envelope = fields, true, envelopeOpened
 		if t := fields.Get("sign_type"); isSignType(t) {
 			x.signType = t
 		}
@@ -178,17 +202,22 @@ func (s *Server) selectEndpoint(e *protocol.Endpoint, f *protocol.Object) *proto
 	return e
 }
 
-func (s *Server) openEnvelope(outer *protocol.Object) (*protocol.Object, error) {
+// openEnvelope opens the pay_load and decodes its inside; x.envelope says
+// which step failed.
+func (s *Server) openEnvelope(x *exchange, outer *protocol.Object) (*protocol.Object, error) {
 	plain, err := protocol.OpenEnvelope(s.cfg.PlatformKey, outer.Get("pay_load"), s.cfg.CheckHMAC)
 	if err != nil {
 		// One code, one message for every envelope failure: no oracle. The
-		// step that failed goes to the operator's log only.
+		// step that failed goes to the operator's log and the sandbox's
+		// request log only.
 		s.cfg.Logger.Info("pay_load rejected", "err", err.Error())
+		x.envelope = envelopeFailed(err)
 		return nil, llgate.Errorf(llgate.CodeDecrypt, "pay_load cannot be opened")
 	}
 	inner, err := protocol.Decode(plain)
 	if err != nil {
 		s.cfg.Logger.Info("pay_load inner JSON rejected", "err", err.Error())
+		x.envelope = envelopeNotOpened + "inner JSON: " + llgate.MaskText(innerReason(err))
 		return nil, llgate.Errorf(llgate.CodeDecrypt, "pay_load cannot be opened")
 	}
 	return inner, nil
@@ -199,6 +228,7 @@ func (s *Server) openEnvelope(outer *protocol.Object) (*protocol.Object, error) 
 func (s *Server) verify(x *exchange, f *protocol.Object) error {
 	auth := x.merchant
 	t, sig := f.Get("sign_type"), f.Get("sign")
+	x.sign = signCheck{reached: true, legacy: -1}
 	switch {
 	case t == "":
 		return llgate.Errorf(llgate.CodeBadSign, "sign_type missing")
@@ -210,11 +240,14 @@ func (s *Server) verify(x *exchange, f *protocol.Object) error {
 		return llgate.Errorf(llgate.CodeBadSign, "sign missing")
 	}
 	src := protocol.SignSource(f)
-	if s.verifySource(auth, t, src, sig) {
+	var ok bool
+	if x.sign.keys, ok = s.verifySource(auth, t, src, sig); ok {
+		x.sign.verified = true
 		return nil
 	}
-	for _, alt := range protocol.LegacySignSources(f) {
-		if s.verifySource(auth, t, alt, sig) {
+	for i, alt := range protocol.LegacySignSources(f) {
+		if _, ok := s.verifySource(auth, t, alt, sig); ok {
+			x.sign.verified, x.sign.legacy = true, i
 			s.cfg.Logger.Info("signature verified over a legacy sign source", "oid_partner", auth.Merchant.OidPartner)
 			return nil
 		}
@@ -222,16 +255,18 @@ func (s *Server) verify(x *exchange, f *protocol.Object) error {
 	return llgate.Errorf(llgate.CodeBadSign, "signature does not verify (%s) over sign source: %s", t, llgate.MaskText(src))
 }
 
-func (s *Server) verifySource(auth *llgate.MerchantAuth, t, src, sig string) bool {
+// verifySource checks sig over src with each of the merchant's keys (its
+// MD5 key for the legacy hash) and says how many it tried.
+func (s *Server) verifySource(auth *llgate.MerchantAuth, t, src, sig string) (int, bool) {
 	if t == llgate.SignMD5 {
-		return protocol.VerifyMD5(src, auth.MD5Key, sig) == nil
+		return 1, protocol.VerifyMD5(src, auth.MD5Key, sig) == nil
 	}
-	for _, k := range auth.Keys {
+	for i, k := range auth.Keys {
 		if protocol.Verify(k, t, src, sig) == nil {
-			return true
+			return i + 1, true
 		}
 	}
-	return false
+	return len(auth.Keys), false
 }
 
 // errorAnswer turns err into a failure answer and records why.

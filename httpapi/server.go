@@ -125,7 +125,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, eps: eps, sigs: newSigCache(cfg.PlatformKey, cfg.Metrics)}
 	if s.cfg.Log == nil {
-		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Logger, false)
+		s.cfg.Log = llgate.NewRequestLog(cfg.Store, cfg.Vault, cfg.Logger, false)
 	}
 	if s.cfg.Reports == nil {
 		s.cfg.Reports = &llgate.ReportFiles{Store: cfg.Store, Vault: cfg.Vault}

@@ -23,6 +23,8 @@ func testRequestLog(t *testing.T, open Opener) {
 					OidPartner: []string{oidA, oidB}[i%2],
 					RetCode:    fmt.Sprintf("%04d", i),
 					Reason:     fmt.Sprintf("card 6222****%04d", i),
+					LatencyMS:  int64(i + 1),
+					Detail:     fmt.Sprintf(`{"request":"%d"}`, i),
 				}
 				if err := tx.InsertRequestLog(t.Context(), e); err != nil {
 					return err
@@ -33,18 +35,14 @@ func testRequestLog(t *testing.T, open Opener) {
 		})
 		return es
 	}
+	// requestLog reads a page; entries come without their details.
 	requestLog := func(t *testing.T, s llgate.Store, oid string, limit int) []*llgate.RequestLogEntry {
-		var es []*llgate.RequestLogEntry
-		view(t, s, func(tx llgate.Tx) (err error) {
-			es, err = tx.RequestLog(t.Context(), oid, limit)
-			return err
-		})
-		return es
+		return requestLogPage(t, s, llgate.ListQuery{OidPartner: oid, Limit: limit})
 	}
 
 	t.Run("OK", func(t *testing.T) {
 		s := parallel(t, open)
-		es := insertLog(t, s, 5)
+		es := lines(insertLog(t, s, 5))
 		for i := 1; i < len(es); i++ {
 			if es[i].ID <= es[i-1].ID {
 				t.Fatalf("IDs not increasing: got %d after %d", es[i].ID, es[i-1].ID)
@@ -76,6 +74,7 @@ func testRequestLog(t *testing.T, open Opener) {
 			es = append(es, &llgate.RequestLogEntry{
 				At: at(time.Duration(i) * time.Millisecond), Path: "/v1/bankcardprepay",
 				OidPartner: oidB, RetCode: fmt.Sprintf("%04d", i), Reason: fmt.Sprintf("batch %d", i),
+				LatencyMS: int64(i),
 			})
 		}
 		update(t, s, func(tx llgate.Tx) error { return tx.InsertRequestLogs(t.Context(), es) })
@@ -87,6 +86,7 @@ func testRequestLog(t *testing.T, open Opener) {
 			prev = e.ID
 		}
 		got := requestLog(t, s, oidB, 200)
+		es = lines(es)
 		if len(got) != len(es) {
 			t.Fatalf("read back %d entries, want %d", len(got), len(es))
 		}
@@ -96,6 +96,74 @@ func testRequestLog(t *testing.T, open Opener) {
 			}
 		}
 		update(t, s, func(tx llgate.Tx) error { return tx.InsertRequestLogs(t.Context(), nil) })
+	})
+
+	t.Run("Page", func(t *testing.T) {
+		s := parallel(t, open)
+		es := lines(insertLog(t, s, 7)) // oidA: 0, 2, 4, 6; oidB: 1, 3, 5
+		checkPages(t, s, llgate.Tx.RequestLog, func(e *llgate.RequestLogEntry) string { return fmt.Sprintf("%+v", *e) }, []page[llgate.ListQuery, *llgate.RequestLogEntry]{
+			{"All", llgate.ListQuery{Offset: 2, Limit: 3}, []*llgate.RequestLogEntry{es[4], es[3], es[2]}},
+			{"Merchant", llgate.ListQuery{OidPartner: oidA, Offset: 1, Limit: 2}, []*llgate.RequestLogEntry{es[4], es[2]}},
+			{"OffsetNoLimit", llgate.ListQuery{OidPartner: oidB, Offset: 1}, []*llgate.RequestLogEntry{es[3], es[1]}},
+			{"PastTheEnd", llgate.ListQuery{OidPartner: oidB, Offset: 3, Limit: 2}, nil},
+		})
+	})
+
+	t.Run("ByID", func(t *testing.T) {
+		s := parallel(t, open)
+		es := insertLog(t, s, 3)
+		view(t, s, func(tx llgate.Tx) error {
+			for _, want := range es {
+				got, err := tx.RequestLogByID(t.Context(), want.ID)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("entry %d:\ngot  %+v\nwant %+v", want.ID, got, want)
+				}
+			}
+			if _, err := tx.RequestLogByID(t.Context(), es[2].ID+1); !errors.Is(err, llgate.ErrNotFound) {
+				t.Errorf("no such entry: got %v, want ErrNotFound", err)
+			}
+			return nil
+		})
+	})
+
+	t.Run("Codes", func(t *testing.T) {
+		s := parallel(t, open)
+		entry := func(oid, path, code string, d time.Duration) *llgate.RequestLogEntry {
+			return &llgate.RequestLogEntry{At: at(d), Path: path, OidPartner: oid, RetCode: code, Detail: "{}"}
+		}
+		update(t, s, func(tx llgate.Tx) error {
+			return tx.InsertRequestLogs(t.Context(), []*llgate.RequestLogEntry{
+				entry(oidA, "/v1/bankcardprepay", "0000", 3*time.Second),
+				entry(oidA, "/v1/bankcardprepay", "1001", time.Second),
+				entry(oidA, "/v1/bankcardprepay", "0000", 5*time.Second),
+				entry(oidA, "/bankcardbin.htm", "0000", 2*time.Second),
+				entry(oidA, "/v1/bankcardprepay", "0000", 4*time.Second), // not the newest, though inserted last
+				entry(oidB, "/v1/bankcardprepay", "1001", 9*time.Second),
+			})
+		})
+		codes := func(oid string) []llgate.CodeCount {
+			var cs []llgate.CodeCount
+			view(t, s, func(tx llgate.Tx) (err error) {
+				cs, err = tx.RequestCodes(t.Context(), oid)
+				return err
+			})
+			return cs
+		}
+		// Bytewise: "/b..." before "/v...".
+		want := []llgate.CodeCount{
+			{Path: "/bankcardbin.htm", RetCode: "0000", Count: 1, Last: at(2 * time.Second)},
+			{Path: "/v1/bankcardprepay", RetCode: "0000", Count: 3, Last: at(5 * time.Second)},
+			{Path: "/v1/bankcardprepay", RetCode: "1001", Count: 1, Last: at(time.Second)},
+		}
+		if got := codes(oidA); !reflect.DeepEqual(got, want) {
+			t.Errorf("oidA:\ngot  %+v\nwant %+v", got, want)
+		}
+		if got := codes(oidC); len(got) != 0 {
+			t.Errorf("a merchant without requests: got %+v", got)
+		}
 	})
 
 	t.Run("DefaultLimit", func(t *testing.T) {
@@ -115,7 +183,7 @@ func testRequestLog(t *testing.T, open Opener) {
 
 	t.Run("Prune", func(t *testing.T) {
 		s := parallel(t, open)
-		es := insertLog(t, s, 5)
+		es := lines(insertLog(t, s, 5))
 		var n int64
 		update(t, s, func(tx llgate.Tx) (err error) {
 			n, err = tx.PruneRequestLog(t.Context(), at(3*time.Second))
@@ -128,6 +196,28 @@ func testRequestLog(t *testing.T, open Opener) {
 			t.Fatalf("after prune:\ngot  %+v\nwant %+v", got, want)
 		}
 	})
+}
+
+// requestLogPage reads the page q selects.
+func requestLogPage(t *testing.T, s llgate.Store, q llgate.ListQuery) []*llgate.RequestLogEntry {
+	t.Helper()
+	var es []*llgate.RequestLogEntry
+	view(t, s, func(tx llgate.Tx) (err error) {
+		es, err = tx.RequestLog(t.Context(), q)
+		return err
+	})
+	return es
+}
+
+// lines returns copies of es as a page reads them: without their details.
+func lines(es []*llgate.RequestLogEntry) []*llgate.RequestLogEntry {
+	out := make([]*llgate.RequestLogEntry, len(es))
+	for i, e := range es {
+		c := *e
+		c.Detail = ""
+		out[i] = &c
+	}
+	return out
 }
 
 func testSMS(t *testing.T, open Opener) {

@@ -59,7 +59,11 @@ func fillMerchant(t *testing.T, s llgate.Store, oid string) {
 			vmark("addr:shared", llgate.VelocityCard, "card-"+oid)); err != nil {
 			return err
 		}
-		if err := tx.InsertOrder(ctx, newOrder("pay-"+oid, oid, "order-"+oid)); err != nil {
+		o := newOrder("pay-"+oid, oid, "order-"+oid)
+		if err := tx.InsertOrder(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.InsertOrderEvent(ctx, newEvent(o, at(0), "applied")); err != nil {
 			return err
 		}
 		r := newRefund("ref-"+oid, oid, "refund-"+oid)
@@ -78,6 +82,7 @@ type counts struct {
 	Merchant, RequestLog, SMS, Notifications, Attempts, Reports int
 	Users, Agreements, Challenges, SMSSends, Cardholders        int
 	Orders, Refunds, VelocityMarks, AddrMarks                   int
+	OrderEvents                                                 int
 }
 
 // countOne is 1 if err is nil and 0 if it is ErrNotFound.
@@ -107,7 +112,7 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 				c.Merchant++
 			}
 		}
-		rl, err := tx.RequestLog(ctx, oid, 0)
+		rl, err := tx.RequestLog(ctx, llgate.ListQuery{OidPartner: oid})
 		if err != nil {
 			return err
 		}
@@ -150,6 +155,11 @@ func countMerchant(t *testing.T, s llgate.Store, oid string) counts {
 		if err := countOne(&c.Orders, err); err != nil {
 			return err
 		}
+		evs, err := tx.OrderEvents(ctx, "pay-"+oid)
+		if err != nil {
+			return err
+		}
+		c.OrderEvents = len(evs)
 		rfs, err := tx.RefundsOf(ctx, "pay-"+oid)
 		if err != nil {
 			return err
@@ -206,7 +216,7 @@ func fillSettings(t *testing.T, s llgate.Store) {
 }
 
 func testReset(t *testing.T, open Opener) {
-	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	full := counts{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
 
 	t.Run("Merchant", func(t *testing.T) {
 		s := parallel(t, open)

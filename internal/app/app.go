@@ -76,6 +76,7 @@ type App struct {
 	PlatformKey  *rsa.PrivateKey
 	Sandbox      *llgate.Sandbox    // nil in gateway mode
 	Log          *llgate.RequestLog // the sandbox's request log
+	Browse       *llgate.Browse     // what the console lists
 	// AdminToken is the admin API's token; TokenKept says it is the one
 	// kept with the database rather than one given in Options.
 	AdminToken string
@@ -183,10 +184,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 			}, func() float64 { _, c := wc.WriteCounts(); return float64(c) }),
 		)
 	}
-	a.Log = llgate.NewRequestLog(o.Store, o.Logger, o.Mode == llgate.ModeSandbox)
+	a.Log = llgate.NewRequestLog(o.Store, v, o.Logger, o.Mode == llgate.ModeSandbox)
 	if a.SandboxClock != nil {
 		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log, Wake: a.Notifier.Wake}
 	}
+	a.Browse = &llgate.Browse{Store: o.Store}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
 	a.ReportFiles = &llgate.ReportFiles{Store: o.Store, Vault: v}
 	a.logger = o.Logger

@@ -114,28 +114,14 @@ func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgat
 	cond := ` FROM agreements WHERE ` + strings.Join(where, " AND ")
 	countArgs := args
 
-	page := cond + ` ORDER BY created_at DESC, no_agree DESC`
-	// SQLite accepts OFFSET only after a LIMIT, and the engines spell "no
-	// limit" differently (-1, ALL), so an offset without a limit gets a
-	// limit no table reaches.
-	if f.Limit > 0 || f.Offset > 0 {
-		if f.Limit > 0 {
-			args = append(args, f.Limit)
-		} else {
-			args = append(args, int64(1<<62))
-		}
-		page += ` LIMIT CAST($` + strconv.Itoa(len(args)) + ` AS BIGINT)`
-	}
-	if f.Offset > 0 {
-		args = append(args, f.Offset)
-		page += ` OFFSET $` + strconv.Itoa(len(args))
-	}
+	args, limit := page(args, f.Limit, f.Offset)
+	sel := cond + ` ORDER BY created_at DESC, no_agree DESC` + limit
 
 	var total int
 	if t.lock == "" {
 		as, err := queryAll(ctx, t, func(s scanner) (*llgate.Agreement, error) {
 			return scanAgreement(withCount{s, &total})
-		}, `SELECT `+agreementCols+`, (SELECT COUNT(*)`+cond+`)`+page, args...)
+		}, `SELECT `+agreementCols+`, (SELECT COUNT(*)`+cond+`)`+sel, args...)
 		if err != nil {
 			return nil, 0, fmt.Errorf("agreements: %w", err)
 		}
@@ -149,7 +135,7 @@ func (t *Tx) Agreements(ctx context.Context, f llgate.AgreementFilter) ([]*llgat
 	if t.lock == "" {
 		return nil, total, nil // the page past the end, above
 	}
-	as, err := queryAll(ctx, t, scanAgreement, `SELECT `+agreementCols+page+t.lock, args...)
+	as, err := queryAll(ctx, t, scanAgreement, `SELECT `+agreementCols+sel+t.lock, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("agreements: %w", err)
 	}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -27,19 +28,22 @@ func (t *Tx) InsertRequestLog(ctx context.Context, e *llgate.RequestLogEntry) er
 // prepared once per connection.
 const requestLogRows = 64
 
+// requestLogCols is the number of values an entry inserts.
+const requestLogCols = 7
+
 // requestLogInsert[n] inserts n entries, for n a power of two up to
 // requestLogRows.
 var requestLogInsert = func() map[int]string {
 	m := map[int]string{}
 	for n := 1; n <= requestLogRows; n *= 2 {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO request_log (logged_at, path, oid_partner, ret_code, reason) VALUES `)
+		b.WriteString(`INSERT INTO request_log (logged_at, path, oid_partner, ret_code, reason, latency_ms, detail) VALUES `)
 		for i := range n {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			k := 5 * i
-			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
+			k := requestLogCols * i
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
 		}
 		// RETURNING, not LastInsertId, which PostgreSQL does not have.
 		b.WriteString(` RETURNING id`)
@@ -60,9 +64,9 @@ func (t *Tx) InsertRequestLogs(ctx context.Context, es []*llgate.RequestLogEntry
 		}
 		chunk := es[:n]
 		es = es[n:]
-		args := make([]any, 0, 5*n)
+		args := make([]any, 0, requestLogCols*n)
 		for _, e := range chunk {
-			args = append(args, ms(e.At), e.Path, e.OidPartner, e.RetCode, e.Reason)
+			args = append(args, ms(e.At), e.Path, e.OidPartner, e.RetCode, e.Reason, e.LatencyMS, e.Detail)
 		}
 		ids, err := queryAll(ctx, t, func(s scanner) (int64, error) {
 			var id int64
@@ -84,25 +88,64 @@ func (t *Tx) InsertRequestLogs(ctx context.Context, es []*llgate.RequestLogEntry
 	return nil
 }
 
-// RequestLog returns up to limit entries (100 when limit <= 0), newest
-// first, of one merchant or, with oidPartner "", of all.
-func (t *Tx) RequestLog(ctx context.Context, oidPartner string, limit int) ([]*llgate.RequestLogEntry, error) {
-	q := `SELECT id, logged_at, path, oid_partner, ret_code, reason FROM request_log`
-	args := []any{limitOr(limit, defaultLimit)}
-	if oidPartner != "" {
-		q += ` WHERE oid_partner = $2`
-		args = append(args, oidPartner)
-	}
-	q += ` ORDER BY id DESC LIMIT CAST($1 AS BIGINT)`
-	return queryAll(ctx, t, func(s scanner) (*llgate.RequestLogEntry, error) {
+const requestLogLine = `id, logged_at, path, oid_partner, ret_code, reason, latency_ms`
+
+// scanRequestLog scans requestLogLine, and the detail when detail is set.
+func scanRequestLog(detail bool) func(s scanner) (*llgate.RequestLogEntry, error) {
+	return func(s scanner) (*llgate.RequestLogEntry, error) {
 		var (
 			e  llgate.RequestLogEntry
 			at int64
 		)
-		err := s.Scan(&e.ID, &at, &e.Path, &e.OidPartner, &e.RetCode, &e.Reason)
+		dest := []any{&e.ID, &at, &e.Path, &e.OidPartner, &e.RetCode, &e.Reason, &e.LatencyMS}
+		if detail {
+			dest = append(dest, &e.Detail)
+		}
+		err := s.Scan(dest...)
 		e.At = fromMS(at)
 		return &e, err
-	}, q, args...)
+	}
+}
+
+// RequestLog returns the page q selects (100 entries when q.Limit <= 0),
+// newest first, of one merchant or, with q.OidPartner "", of all, without
+// their details (which are large; RequestLogByID reads one).
+func (t *Tx) RequestLog(ctx context.Context, q llgate.ListQuery) ([]*llgate.RequestLogEntry, error) {
+	var w where
+	w.eq("oid_partner", q.OidPartner)
+	q.Limit = limitOr(q.Limit, defaultLimit)
+	return list(ctx, t, "request log", scanRequestLog(false), `SELECT `+requestLogLine+` FROM request_log`, &w, `id DESC`, q)
+}
+
+// RequestLogByID returns one entry with its detail.
+func (t *Tx) RequestLogByID(ctx context.Context, id int64) (*llgate.RequestLogEntry, error) {
+	return queryOne(ctx, t, fmt.Sprintf("request log entry %d", id), scanRequestLog(true),
+		`SELECT `+requestLogLine+`, detail FROM request_log WHERE id = $1`, id)
+}
+
+// RequestCodes counts the merchant's entries per path and ret_code, with
+// the newest logged_at of each, ordered by path then ret_code: one pass
+// over the index request_log_codes, which holds every column it reads.
+// The order is Go's (bytewise), not the database's: a PostgreSQL
+// collation would sort punctuation in paths otherwise.
+func (t *Tx) RequestCodes(ctx context.Context, oidPartner string) ([]llgate.CodeCount, error) {
+	cs, err := queryAll(ctx, t, func(s scanner) (llgate.CodeCount, error) {
+		var (
+			c    llgate.CodeCount
+			last int64
+		)
+		err := s.Scan(&c.Path, &c.RetCode, &c.Count, &last)
+		c.Last = fromMS(last)
+		return c, err
+	}, `SELECT path, ret_code, CAST(COUNT(*) AS BIGINT), CAST(MAX(logged_at) AS BIGINT) FROM request_log
+		WHERE oid_partner = $1 GROUP BY path, ret_code`, oidPartner)
+	if err != nil {
+		return nil, fmt.Errorf("request codes of %s: %w", oidPartner, err)
+	}
+	slices.SortFunc(cs, func(a, b llgate.CodeCount) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.RetCode, b.RetCode))
+	})
+	return cs, nil
 }
 
 // PruneRequestLog deletes the entries logged before before.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/llgate/llgate"
@@ -68,32 +66,16 @@ func (t *Tx) UpdateNotification(ctx context.Context, n *llgate.Notification) err
 	return nil
 }
 
-// Notifications returns the notifications matching f, newest first, locked
-// inside Update.
+// Notifications returns the page of notifications matching f, newest
+// first, locked inside Update.
 func (t *Tx) Notifications(ctx context.Context, f llgate.NotificationFilter) ([]*llgate.Notification, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(col, v string) {
-		if v != "" {
-			args = append(args, v)
-			where = append(where, col+" = $"+strconv.Itoa(len(args)))
-		}
-	}
-	add("oid_partner", f.OidPartner)
-	add("no_order", f.NoOrder)
-	add("no_refund", f.NoRefund)
-	q := `SELECT ` + notificationCols + ` FROM notifications`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY created_at DESC, seq DESC`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += ` LIMIT CAST($` + strconv.Itoa(len(args)) + ` AS BIGINT)`
-	}
-	return queryAll(ctx, t, scanNotification, q+t.lock, args...)
+	var w where
+	w.eq("oid_partner", f.OidPartner)
+	w.eq("no_order", f.NoOrder)
+	w.eq("no_refund", f.NoRefund)
+	args, p := page(w.args, f.Limit, f.Offset)
+	return queryAll(ctx, t, scanNotification, `SELECT `+notificationCols+` FROM notifications`+w.String()+
+		` ORDER BY created_at DESC, seq DESC`+p+t.lock, args...)
 }
 
 // ClaimNotifications leases up to limit due notifications, earliest

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,7 +11,8 @@ import (
 // oid_partner column, in the order Reset empties them (children before
 // parents). A migration that adds such a table adds it here. Rows that hang
 // off these without an oid_partner of their own (notification_attempts) go
-// with them by ON DELETE CASCADE.
+// with them by ON DELETE CASCADE. A table whose oid_partner has no index
+// says in ownedVia how its rows are found instead.
 var merchantTables = []string{
 	"request_log",
 	"sms_messages",
@@ -21,9 +23,16 @@ var merchantTables = []string{
 	"challenges",
 	"sms_sends",
 	"refunds",
+	"order_events",
 	"orders",
 	"person_locks",
 	"velocity_marks",
+}
+
+// ownedVia finds a merchant's rows of a table through a parent, by the
+// parent's index, before the parent's rows go.
+var ownedVia = map[string]string{
+	"order_events": `oid_paybill IN (SELECT oid_paybill FROM orders WHERE oid_partner = $1)`,
 }
 
 // globalTables hold rows of no merchant; only Reset("") empties them.
@@ -44,7 +53,8 @@ func (t *Tx) Reset(ctx context.Context, oidPartner string) error {
 		if oidPartner == "" {
 			_, err = t.exec(ctx, `DELETE FROM `+table)
 		} else {
-			_, err = t.exec(ctx, `DELETE FROM `+table+` WHERE oid_partner = $1`, oidPartner)
+			where := cmp.Or(ownedVia[table], `oid_partner = $1`)
+			_, err = t.exec(ctx, `DELETE FROM `+table+` WHERE `+where, oidPartner)
 		}
 		if err != nil {
 			return fmt.Errorf("reset %s: %w", table, err)
