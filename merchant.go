@@ -37,10 +37,19 @@ type Merchant struct {
 	Limits            Limits
 	Velocity          Velocity // 0 = the server's default
 	NotifyExtraFields bool
-	SMSCode           string // sandbox only: fixed SMS code
-	MD5Key            []byte // sealed by the vault at rest; plaintext only in memory
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// NotifyContentType is the Content-Type notifications are sent with
+	// ("" = NotifyJSONText).
+	NotifyContentType string
+	// Products are the product lines the merchant may use, by canonical
+	// name (Product*); empty = all of them.
+	Products []string
+	// EasypayNoSMS makes the easypay direct apply pay at once, without an
+	// SMS code.
+	EasypayNoSMS bool
+	SMSCode      string // sandbox only: fixed SMS code
+	MD5Key       []byte // sealed by the vault at rest; plaintext only in memory
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // ValidOidPartner reports whether s is an 18-digit merchant number.
@@ -86,6 +95,14 @@ func (m *Merchant) Validate() error {
 	}
 	if m.Platform != "" && (len(m.Platform) > 64 || strings.ContainsAny(m.Platform, "&= ")) {
 		return fmt.Errorf("platform: at most 64 characters, no '&', '=' or spaces")
+	}
+	if _, err := CanonicalProducts(m.Products); err != nil {
+		return err
+	}
+	switch m.NotifyContentType {
+	case "", NotifyJSONText, NotifyJSONApplication:
+	default:
+		return fmt.Errorf("notify_content_type: %q or %q", NotifyJSONText, NotifyJSONApplication)
 	}
 	if m.SMSCode != "" && !isDigits(m.SMSCode, 6) {
 		return fmt.Errorf("sms_code must be 6 digits")

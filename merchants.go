@@ -54,6 +54,9 @@ type MerchantPatch struct {
 	Limits            *Limits
 	Velocity          *Velocity
 	NotifyExtraFields *bool
+	NotifyContentType *string
+	Products          *[]string
+	EasypayNoSMS      *bool
 	SMSCode           *string
 	MD5Key            *string
 }
@@ -193,6 +196,18 @@ func (p *MerchantPatch) ApplyFields(m *Merchant) {
 	if p.NotifyExtraFields != nil {
 		m.NotifyExtraFields = *p.NotifyExtraFields
 	}
+	if p.NotifyContentType != nil {
+		m.NotifyContentType = *p.NotifyContentType
+	}
+	if p.Products != nil {
+		m.Products = *p.Products
+		if c, err := CanonicalProducts(m.Products); err == nil {
+			m.Products = c // else Validate names the unknown product
+		}
+	}
+	if p.EasypayNoSMS != nil {
+		m.EasypayNoSMS = *p.EasypayNoSMS
+	}
 }
 
 // Get returns a merchant (its MD5Key still sealed). ErrNotFound if unknown.
@@ -287,6 +302,11 @@ func (s *Merchants) prepare(ctx context.Context, m *Merchant, md5Key string) err
 	if len(m.SignTypes) == 0 {
 		m.SignTypes = []string{SignRSA, SignSHA256}
 	}
+	products, err := CanonicalProducts(m.Products)
+	if err != nil {
+		return &ValidationError{Msg: err.Error()}
+	}
+	m.Products = products
 	m.MD5Key = nil
 	if md5Key != "" {
 		sealed, err := s.Vault.Seal(ctx, m.OidPartner, "merchants", m.OidPartner, []byte(md5Key))

@@ -161,7 +161,8 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		UserID: a.UserID, Scope: a.Scope, PersonFP: card.personFP, NoAgree: card.noAgree,
 		CardFP: p.Vault.Fingerprint("card", card.card.CardNo), CardMask: MaskCard(card.card.CardNo),
 		BankCode: card.info.BankCode, CardType: card.info.CardType, PayType: a.PayType, BusiPartner: a.BusiPartner,
-		Amount: a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
+		Product: PayProductMPAY,
+		Amount:  a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
 		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
 		ValidUntil: now.Add(a.ValidOrder), CreatedAt: now, UpdatedAt: now,
 	}

@@ -23,6 +23,12 @@ var (
 	PaidStatuses = []string{OrderSuccess, OrderRefund}
 )
 
+// Payment products as the JYMX report's pay_product names them.
+const (
+	PayProductMPAY    = "MPAY"
+	PayProductEasypay = "EASYPAY"
+)
+
 // Order is a payment: created by pay apply, settled by pay verify (or, for
 // the issuer's "processing" answer, by the clock).
 type Order struct {
@@ -40,6 +46,7 @@ type Order struct {
 	CardType    string
 	PayType     string // 2, 3 or P as sent
 	BusiPartner string
+	Product     string // the JYMX pay_product: PayProductMPAY, ...
 	Amount      Amount
 	MoneyOrder  string // the merchant's own string, echoed
 	SignType    string // of the apply: notifications are signed with it

@@ -21,6 +21,9 @@ type MerchantJSON struct {
 	Limits            *LimitsJSON   `json:"limits,omitempty"`
 	Velocity          *VelocityJSON `json:"velocity,omitempty"`
 	NotifyExtraFields *bool         `json:"notify_extra_fields,omitempty"`
+	NotifyContentType *string       `json:"notify_content_type,omitempty"`
+	Products          *[]string     `json:"products,omitempty"`
+	EasypayNoSMS      *bool         `json:"easypay_no_sms,omitempty"`
 	SMSCode           *string       `json:"sms_code,omitempty"`
 	MD5Key            *string       `json:"md5_key,omitempty"`
 }
@@ -53,6 +56,9 @@ type merchantOut struct {
 	Limits            LimitsJSON   `json:"limits"`
 	Velocity          VelocityJSON `json:"velocity"`
 	NotifyExtraFields bool         `json:"notify_extra_fields"`
+	NotifyContentType string       `json:"notify_content_type"`
+	Products          []string     `json:"products"`
+	EasypayNoSMS      bool         `json:"easypay_no_sms"`
 	SMSCode           string       `json:"sms_code"`
 	MD5Key            string       `json:"md5_key"`
 	CreatedAt         string       `json:"created_at"`
@@ -71,6 +77,7 @@ func merchantJSON(m *llgate.Merchant) merchantOut {
 		OidPartner: m.OidPartner, Name: m.Name, PublicKeys: nonNil(m.PublicKeys),
 		SignTypes: nonNil(m.SignTypes), IPAllowlist: nonNil(m.IPAllowlist), Live: m.Live,
 		Platform: m.Platform, NotifyExtraFields: m.NotifyExtraFields, SMSCode: m.SMSCode,
+		NotifyContentType: m.ContentType(), Products: nonNil(m.Products), EasypayNoSMS: m.EasypayNoSMS,
 		Limits: LimitsJSON{
 			PerTxn: formatLimit(m.Limits.PerTxn), PerDay: formatLimit(m.Limits.PerDay),
 			PerMonth: formatLimit(m.Limits.PerMonth),
@@ -121,6 +128,7 @@ func (j *MerchantJSON) Patch() (llgate.MerchantPatch, error) {
 	p := llgate.MerchantPatch{
 		Name: j.Name, PublicKeys: j.PublicKeys, SignTypes: j.SignTypes, IPAllowlist: j.IPAllowlist,
 		Live: j.Live, Platform: j.Platform, NotifyExtraFields: j.NotifyExtraFields,
+		NotifyContentType: j.NotifyContentType, Products: j.Products, EasypayNoSMS: j.EasypayNoSMS,
 		SMSCode: j.SMSCode, MD5Key: j.MD5Key,
 	}
 	if j.PublicKey != nil {

@@ -98,6 +98,9 @@ func (e *env) payment(t testing.TB, o *llgate.Order, info string) {
 			t.Fatal(err)
 		}
 	}
+	if o.Product == "" {
+		o.Product = llgate.PayProductMPAY
+	}
 	if o.Status == "" {
 		o.Status = llgate.OrderSuccess
 	}

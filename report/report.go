@@ -208,7 +208,7 @@ func paymentRow(o *llgate.Order, info string) row {
 	return row{amount: o.Amount, fields: [19]string{
 		clean(o.NoOrder), o.OidPartner, dtOrder(o.DtOrder), clean(o.BusiPartner), o.OidPaybill,
 		clean(o.SettleDate), "CNY", money, "CNY", money, "CNY", money, "1.00", statusPaid,
-		dtUpdate(o.PaidAt), "0.00", "MPAY", clean(o.PayType), info,
+		dtUpdate(o.PaidAt), "0.00", o.Product, clean(o.PayType), info,
 	}}
 }
 
@@ -217,7 +217,7 @@ func refundRow(o *llgate.Order, r *llgate.Refund, info string) row {
 	return row{refund: true, amount: r.Amount, fields: [19]string{
 		clean(o.NoOrder), r.OidPartner, dtOrder(o.DtOrder), clean(o.BusiPartner), r.OidRefundno,
 		clean(r.SettleDate), "CNY", money, "CNY", money, "CNY", money, "1.00", statusRefunded,
-		dtUpdate(r.SettledAt), "0.00", "MPAY", clean(o.PayType), info,
+		dtUpdate(r.SettledAt), "0.00", o.Product, clean(o.PayType), info,
 	}}
 }
 

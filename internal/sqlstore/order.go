@@ -15,7 +15,7 @@ import (
 const orderCols = `oid_paybill, oid_partner, no_order, dt_order, user_id, scope, person_fp,
 	no_agree, card_fp, card_mask, bank_code, card_type, pay_type, busi_partner, amount,
 	money_order, sign_type, notify_url, status, memo, request_hash, token, sealed,
-	valid_until, settle_at, settle_date, counted_at, paid_at, refunded, created_at, updated_at`
+	valid_until, settle_at, settle_date, counted_at, paid_at, refunded, created_at, updated_at, product`
 
 func scanOrder(s scanner) (*llgate.Order, error) {
 	var (
@@ -27,7 +27,7 @@ func scanOrder(s scanner) (*llgate.Order, error) {
 		&o.PersonFP, &o.NoAgree, &o.CardFP, &o.CardMask, &o.BankCode, &o.CardType, &o.PayType,
 		&o.BusiPartner, &amount, &o.MoneyOrder, &o.SignType, &o.NotifyURL, &o.Status, &o.Memo,
 		&o.RequestHash, &o.Token, &o.Sealed, &valid, &settle, &o.SettleDate, &counted, &paid, &refunded,
-		&c, &up); err != nil {
+		&c, &up, &o.Product); err != nil {
 		return nil, err
 	}
 	o.Amount, o.Refunded = llgate.Amount(amount), llgate.Amount(refunded)
@@ -44,13 +44,13 @@ func scanOrder(s scanner) (*llgate.Order, error) {
 func (t *Tx) InsertOrder(ctx context.Context, o *llgate.Order) error {
 	n, err := t.exec(ctx, `INSERT INTO orders (`+orderCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-			$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
+			$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
 		ON CONFLICT DO NOTHING`,
 		o.OidPaybill, o.OidPartner, o.NoOrder, o.DtOrder, o.UserID, o.Scope, o.PersonFP,
 		o.NoAgree, o.CardFP, o.CardMask, o.BankCode, o.CardType, o.PayType, o.BusiPartner,
 		int64(o.Amount), o.MoneyOrder, o.SignType, o.NotifyURL, o.Status, o.Memo, o.RequestHash,
 		o.Token, blob(o.Sealed), ms(o.ValidUntil), ms(o.SettleAt), o.SettleDate, ms(o.CountedAt),
-		ms(o.PaidAt), int64(o.Refunded), ms(o.CreatedAt), ms(o.UpdatedAt))
+		ms(o.PaidAt), int64(o.Refunded), ms(o.CreatedAt), ms(o.UpdatedAt), o.Product)
 	if err != nil {
 		return fmt.Errorf("insert order %s: %w", o.OidPaybill, err)
 	}
@@ -84,13 +84,13 @@ func (t *Tx) UpdateOrder(ctx context.Context, o *llgate.Order) error {
 		card_type = $10, pay_type = $11, busi_partner = $12, amount = $13, money_order = $14,
 		sign_type = $15, notify_url = $16, status = $17, memo = $18, request_hash = $19,
 		token = $20, sealed = $21, valid_until = $22, settle_at = $23, settle_date = $24,
-		counted_at = $25, paid_at = $26, refunded = $27, updated_at = $28
+		counted_at = $25, paid_at = $26, refunded = $27, updated_at = $28, product = $29
 		WHERE oid_paybill = $1`,
 		o.OidPaybill, o.DtOrder, o.UserID, o.Scope, o.PersonFP, o.NoAgree, o.CardFP,
 		o.CardMask, o.BankCode, o.CardType, o.PayType, o.BusiPartner, int64(o.Amount),
 		o.MoneyOrder, o.SignType, o.NotifyURL, o.Status, o.Memo, o.RequestHash, o.Token, blob(o.Sealed),
 		ms(o.ValidUntil), ms(o.SettleAt), o.SettleDate, ms(o.CountedAt), ms(o.PaidAt),
-		int64(o.Refunded), ms(o.UpdatedAt))
+		int64(o.Refunded), ms(o.UpdatedAt), o.Product)
 	if err != nil {
 		return fmt.Errorf("update order %s: %w", o.OidPaybill, err)
 	}
