@@ -71,7 +71,7 @@ func reportDB(t *testing.T) string {
 		paid := china("2024-03-05 10:15:30")
 		if err := tx.InsertOrder(ctx, &llgate.Order{
 			OidPaybill: "2024030500000001", OidPartner: reportOid, NoOrder: "ORDER-A", DtOrder: "20240305101500",
-			BusiPartner: "101001", Amount: 1234, MoneyOrder: "12.34", PayType: "2", Status: llgate.OrderSuccess,
+			BusiPartner: "101001", Amount: 1234, MoneyOrder: "12.34", PayType: "2", Product: llgate.PayProductMPAY, Status: llgate.OrderSuccess,
 			Sealed: sealed, PaidAt: paid, SettleDate: "20240305", CreatedAt: paid, UpdatedAt: paid,
 		}); err != nil {
 			return err
