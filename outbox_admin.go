@@ -56,3 +56,37 @@ func (o *Outbox) Resend(ctx context.Context, id string) (*OutboxEntry, error) {
 	}
 	return &out, nil
 }
+
+// OutboxDetail is one notification as the console shows it: its attempts
+// and the body it sends, opened and masked by the one policy.
+type OutboxDetail struct {
+	OutboxEntry
+	Body string // "" when the body cannot be opened (Problem says why)
+	// Problem is why the body cannot be shown: the vault's error, which
+	// is about keys, never the plaintext.
+	Problem string
+}
+
+// Get returns one notification with its attempts and its masked body.
+// ErrNotFound when there is none.
+func (o *Outbox) Get(ctx context.Context, id string) (*OutboxDetail, error) {
+	out, err := view(ctx, o.Store, func(tx Tx) (*OutboxDetail, error) {
+		n, err := tx.Notification(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		as, err := tx.Attempts(ctx, n.ID)
+		return &OutboxDetail{OutboxEntry: OutboxEntry{Notification: n, Attempts: as}}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := out.Notification
+	body, err := o.Vault.Open(ctx, n.OidPartner, TableNotifications, n.ID, n.Body)
+	if err != nil {
+		out.Problem = "the stored body cannot be opened: " + err.Error()
+		return out, nil
+	}
+	out.Body = Redact(string(body), len(body)+64, personalValues(body)...)
+	return out, nil
+}

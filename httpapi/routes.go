@@ -51,6 +51,10 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	sandboxOnly("POST /admin/clock", s.handleClockAdvance)
 	sandboxOnly("GET /admin/requests", s.handleRequests)
 	sandboxOnly("POST /admin/reset", s.handleReset)
+	if s.console != nil {
+		mux.Handle("/console/", s.console)
+		mux.Handle("GET /{$}", s.console)
+	}
 }
 
 // handlers builds the muxes: all (one listener), merchant and admin (two).

@@ -51,6 +51,10 @@ type Config struct {
 	Outbox *llgate.Outbox
 	// Reports answers the admin report routes; nil: one over Store and Vault.
 	Reports *llgate.ReportFiles
+	// Browse lists agreements, payments and refunds for the web console,
+	// which is served (under /console/, where the admin API is) only when
+	// Browse is set.
+	Browse *llgate.Browse
 	// Wake is called when notification work may have come due (the sandbox
 	// clock moved, a resend), so the worker acts at once.
 	Wake func()
@@ -78,6 +82,7 @@ type Server struct {
 	handler  http.Handler
 	merchant http.Handler
 	admin    http.Handler
+	console  http.Handler // nil without Config.Browse
 }
 
 // Endpoint answers one verified merchant request.
@@ -134,6 +139,9 @@ func New(cfg Config) *Server {
 		s.cfg.Outbox = &llgate.Outbox{Store: cfg.Store, Vault: cfg.Vault, Clock: cfg.Clock, Wake: cfg.Wake}
 	}
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
+	if cfg.Browse != nil {
+		s.console = s.newConsole()
+	}
 	s.handler, s.merchant, s.admin = s.handlers()
 	return s
 }

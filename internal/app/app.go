@@ -196,7 +196,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
 		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
-		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, Reports: a.ReportFiles, TrustedProxies: o.TrustedProxies,
+		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, Reports: a.ReportFiles, Browse: a.Browse, TrustedProxies: o.TrustedProxies,
 		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
 		Sandbox: a.Sandbox, Log: a.Log,
 	})
