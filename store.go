@@ -49,6 +49,7 @@ type Tx interface {
 	OrderTx
 	RefundTx
 	ResetTx
+	CheckoutTx
 }
 
 // MerchantTx reads and writes merchants.

@@ -223,50 +223,16 @@ func (s *Server) openEnvelope(x *exchange, outer *protocol.Object) (*protocol.Ob
 	return inner, nil
 }
 
-// verify checks sign against every key the merchant holds (several during a
-// key rotation), then the legacy sign-source variants of old clients.
+// verify checks the request's signature (protocol.VerifyRequest, which the
+// hosted checkout shares) and records what it found for the signature
+// doctor.
 func (s *Server) verify(x *exchange, f *protocol.Object) error {
-	auth := x.merchant
-	t, sig := f.Get("sign_type"), f.Get("sign")
-	x.sign = signCheck{reached: true, legacy: -1}
-	switch {
-	case t == "":
-		return llgate.Errorf(llgate.CodeBadSign, "sign_type missing")
-	case !isSignType(t):
-		return llgate.Errorf(llgate.CodeBadSign, "sign_type %q unknown", t)
-	case !auth.Merchant.AllowsSignType(t):
-		return llgate.Errorf(llgate.CodeBadSign, "sign_type %s is not allowed for this merchant", t)
-	case sig == "":
-		return llgate.Errorf(llgate.CodeBadSign, "sign missing")
+	c, err := protocol.VerifyRequest(x.merchant, f, nil)
+	x.sign = signCheck{reached: true, verified: c.Verified, keys: c.Keys, legacy: c.Legacy}
+	if c.Legacy >= 0 {
+		s.cfg.Logger.Info("signature verified over a legacy sign source", "oid_partner", x.merchant.Merchant.OidPartner)
 	}
-	src := protocol.SignSource(f)
-	var ok bool
-	if x.sign.keys, ok = s.verifySource(auth, t, src, sig); ok {
-		x.sign.verified = true
-		return nil
-	}
-	for i, alt := range protocol.LegacySignSources(f) {
-		if _, ok := s.verifySource(auth, t, alt, sig); ok {
-			x.sign.verified, x.sign.legacy = true, i
-			s.cfg.Logger.Info("signature verified over a legacy sign source", "oid_partner", auth.Merchant.OidPartner)
-			return nil
-		}
-	}
-	return llgate.Errorf(llgate.CodeBadSign, "signature does not verify (%s) over sign source: %s", t, llgate.MaskText(src))
-}
-
-// verifySource checks sig over src with each of the merchant's keys (its
-// MD5 key for the legacy hash) and says how many it tried.
-func (s *Server) verifySource(auth *llgate.MerchantAuth, t, src, sig string) (int, bool) {
-	if t == llgate.SignMD5 {
-		return 1, protocol.VerifyMD5(src, auth.MD5Key, sig) == nil
-	}
-	for i, k := range auth.Keys {
-		if protocol.Verify(k, t, src, sig) == nil {
-			return i + 1, true
-		}
-	}
-	return len(auth.Keys), false
+	return err
 }
 
 // errorAnswer turns err into a failure answer and records why.
@@ -345,9 +311,7 @@ func (s *Server) signFresh(signType, source string) (string, error) {
 	return protocol.Sign(s.cfg.PlatformKey, signType, source)
 }
 
-func isSignType(t string) bool {
-	return t == llgate.SignRSA || t == llgate.SignSHA256 || t == llgate.SignMD5
-}
+func isSignType(t string) bool { return protocol.IsSignType(t) }
 
 // answer builds an endpoint's answer by its table entry: of fields, the
 // endpoint's answer fields (signed, empty ones left out); of unsigned, its

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
 	t.Run("Refund", func(t *testing.T) { testRefund(t, open) })
 	t.Run("Browse", func(t *testing.T) { testBrowse(t, open) })
+	t.Run("Checkout", func(t *testing.T) { testCheckout(t, open) })
 	t.Run("Reset", func(t *testing.T) { testReset(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("Concurrency", func(t *testing.T) {

@@ -27,6 +27,7 @@ var merchantTables = []string{
 	"orders",
 	"person_locks",
 	"velocity_marks",
+	"checkouts",
 }
 
 // ownedVia finds a merchant's rows of a table through a parent, by the
