@@ -57,6 +57,7 @@ type Checkout struct {
 	RequestHash string // the entry's decoded fields but sign and timestamp
 	ValidOrder  time.Duration
 	OidPaybill  string    // the order, once the payer asked for a code
+	FailCode    string    // the code the payment was declined with
 	ReturnedAt  time.Time // the sync return's first rendering (zero: not yet)
 	Sealed      []byte    // CheckoutSecret
 	ExpiresAt   time.Time // created + valid_order
@@ -70,8 +71,9 @@ type CheckoutSecret struct {
 	NameGoods string `json:"name_goods,omitempty"`
 	InfoOrder string `json:"info_order,omitempty"`
 	RiskItem  string `json:"risk_item,omitempty"`
-	Preset    Card   `json:"preset"`            // card_no, acct_name, id_type, id_no as preset
-	CardNo    string `json:"card_no,omitempty"` // typed at the card step
+	Preset    Card   `json:"preset"`             // card_no, acct_name, id_type, id_no as preset
+	CardNo    string `json:"card_no,omitempty"`  // typed at the card step
+	NoAgree   string `json:"no_agree,omitempty"` // a bound card picked at the card step
 }
 
 // CheckoutQuery selects checkouts for the admin API (empty = any).
@@ -295,10 +297,11 @@ func CheckoutFamily(payType string) string {
 	return ""
 }
 
-// Card is the card step: the card number the payer typed (or the preset
-// one) is looked up by BIN (1100 Luhn, 1102 no issuer, 9912 prepaid, 5601
-// pay_type) and kept, sealed, for the code step.
-func (c *Checkouts) Card(ctx context.Context, token, cardNo string) (*CardInfo, error) {
+// Card is the card step: the card number the payer typed is looked up by
+// BIN (1100 Luhn, 1102 no issuer, 9912 prepaid, 5601 pay_type) and kept,
+// sealed, for the code step; or the payer picked one of the user's bound
+// cards (3003 if it is not one); or, with neither, the choice is undone.
+func (c *Checkouts) Card(ctx context.Context, token, cardNo, noAgree string) (*CardInfo, error) {
 	v, err := c.ready(ctx, token)
 	if err != nil {
 		return nil, err
@@ -306,12 +309,33 @@ func (c *Checkouts) Card(ctx context.Context, token, cardNo string) (*CardInfo, 
 	if v.Order != nil {
 		return nil, Errorf(CodeDuplicateOrder, "the card of this checkout is chosen")
 	}
-	info, err := c.CardInfo(cardNo, v.Checkout.PayType)
-	if err != nil {
-		return nil, err
+	var info CardInfo
+	switch {
+	case noAgree != "":
+		a, err := c.AgreementOf(ctx, v.Checkout, noAgree)
+		if err != nil {
+			return nil, err
+		}
+		info = CardInfo{BankCode: a.BankCode, CardType: a.CardType}
+	case cardNo != "":
+		if info, err = c.CardInfo(cardNo, v.Checkout.PayType); err != nil {
+			return nil, err
+		}
 	}
-	v.Secret.CardNo = cardNo
+	v.Secret.CardNo, v.Secret.NoAgree = cardNo, noAgree
 	return &info, c.reseal(ctx, v)
+}
+
+// AgreementOf returns the user's active agreement noAgree if the checkout
+// may pay with it; 3003 otherwise (unknown, another user's, unbound, or of
+// a family the pay_type refuses).
+func (c *Checkouts) AgreementOf(ctx context.Context, co *Checkout, noAgree string) (*Agreement, error) {
+	a, err := view(ctx, c.Store, func(tx Tx) (*Agreement, error) { return tx.Agreement(ctx, noAgree) })
+	if errors.Is(err, ErrNotFound) || err == nil && (a.Scope != co.Scope || a.UserID != co.UserID ||
+		a.Status != AgreementActive || checkFamily(CheckoutFamily(co.PayType), CardInfo{CardType: a.CardType}) != nil) {
+		return nil, Errorf(CodeNoAgreement, "no active agreement %s for this user", noAgree)
+	}
+	return a, err
 }
 
 // CardInfo looks a card up for a checkout of payType.
@@ -348,14 +372,12 @@ func (c *Checkouts) reseal(ctx context.Context, v *CheckoutView) error {
 	})
 }
 
-// CheckoutCode is the code step's input: an agreement of the user, or the
-// holder of the checkout's card (preset or typed; with flag_modify the
+// CheckoutCode is the code step's input: the holder of the checkout's card (preset or typed; with flag_modify the
 // preset identity wins over anything posted).
 type CheckoutCode struct {
-	Token   string
-	NoAgree string // a bound card chosen on the page
-	Holder  Card   // acct_name, id_type, id_no, bind_mob, vali_date, cvv2 posted
-	Addr    netip.Addr
+	Token  string
+	Holder Card // acct_name, id_type, id_no, bind_mob, vali_date, cvv2 posted
+	Addr   netip.Addr
 }
 
 // SendCode is the code step: the pay apply of Payments with the chosen card
@@ -379,10 +401,10 @@ func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode)
 		// The order exists: the same apply again (its hash) replays it, with
 		// a new code once the old token died.
 		a.RequestHash, a.NoAgree = v.Order.RequestHash, "-"
-	case co.NoAgree != "" || in.NoAgree != "":
+	case co.NoAgree != "" || s.NoAgree != "":
 		a.NoAgree = co.NoAgree
 		if a.NoAgree == "" {
-			a.NoAgree = in.NoAgree
+			a.NoAgree = s.NoAgree
 		}
 		a.RequestHash = co.Token + ":agree:" + a.NoAgree
 	default:
@@ -440,9 +462,28 @@ func (c *Checkouts) Pay(ctx context.Context, m *Merchant, token, code string) (*
 	if v.Order == nil {
 		return nil, Errorf(CodeTokenInvalid, "no code was asked for")
 	}
-	return c.Payments.Verify(ctx, &PayVerify{
+	o, err := c.Payments.Verify(ctx, &PayVerify{
 		Merchant: m, Token: v.Order.Token, Code: code, NoOrder: v.Order.NoOrder, Amount: v.Order.Amount,
 	})
+	if err == nil || ErrorCode(err) == CodeProcessing {
+		return o, err
+	}
+	// A decline ends the order: keep its code for the failure page.
+	declined := ErrorCode(err)
+	cur, verr := view(ctx, c.Store, func(tx Tx) (*Order, error) { return tx.Order(ctx, v.Order.OidPaybill) })
+	if verr == nil && cur.Status == OrderFailure {
+		if uerr := c.Store.Update(ctx, func(tx Tx) error {
+			co, err := tx.Checkout(ctx, token)
+			if err != nil {
+				return err
+			}
+			co.FailCode, co.UpdatedAt = declined, c.Clock.Now()
+			return tx.UpdateCheckout(ctx, co)
+		}); uerr != nil {
+			return nil, uerr
+		}
+	}
+	return o, err
 }
 
 // Returned records the first rendering of the sync return and says

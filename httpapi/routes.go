@@ -19,6 +19,9 @@ func (s *Server) merchantRoutes(mux *http.ServeMux) {
 			mux.Handle(p, h)
 		}
 	}
+	if s.cashier != nil {
+		s.cashier.Mount(mux)
+	}
 }
 
 // probeRoutes are served on every listener.
@@ -51,6 +54,10 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	sandboxOnly("POST /admin/clock", s.handleClockAdvance)
 	sandboxOnly("GET /admin/requests", s.handleRequests)
 	sandboxOnly("POST /admin/reset", s.handleReset)
+	if s.cfg.Checkouts != nil {
+		sandboxOnly("GET /admin/checkouts", s.handleCheckouts)
+		sandboxOnly("GET /admin/returns", s.handleReturns)
+	}
 	if s.console != nil {
 		mux.Handle("/console/", s.console)
 		mux.Handle("GET /{$}", s.console)

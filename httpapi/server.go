@@ -12,6 +12,7 @@ import (
 	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/cashier"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -46,6 +47,10 @@ type Config struct {
 	Binding  *llgate.Binding
 	Payments *llgate.Payments
 	Refunds  *llgate.Refunds
+	// Checkouts is the hosted cashier's use case: with it, the entry
+	// routes and /paymentweb/ are served on the merchant listener and
+	// /admin/checkouts, /admin/returns on the admin API.
+	Checkouts *llgate.Checkouts
 	// Outbox answers the admin notification routes; nil: one over Store,
 	// Vault and Clock that calls Wake on a resend.
 	Outbox *llgate.Outbox
@@ -82,7 +87,8 @@ type Server struct {
 	handler  http.Handler
 	merchant http.Handler
 	admin    http.Handler
-	console  http.Handler // nil without Config.Browse
+	console  http.Handler     // nil without Config.Browse
+	cashier  *cashier.Cashier // nil without Config.Checkouts
 }
 
 // Endpoint answers one verified merchant request.
@@ -141,6 +147,9 @@ func New(cfg Config) *Server {
 	s.limiter = newLimiter(cfg.MerchantRate, cfg.AddrRate)
 	if cfg.Browse != nil {
 		s.console = s.newConsole()
+	}
+	if cfg.Checkouts != nil {
+		s.cashier = s.newCashier()
 	}
 	s.handler, s.merchant, s.admin = s.handlers()
 	return s

@@ -17,7 +17,7 @@ func newCheckout(token, oid, noOrder string) *llgate.Checkout {
 		MoneyOrder: "12.34", NotifyURL: "https://merchant.example/notify", URLReturn: "https://merchant.example/return",
 		BackURL: "https://merchant.example/back", PayType: "M", SignType: llgate.SignRSA, BgColor: "ff5001",
 		FontColor: "000000", SyncNotify: true, FlagModify: true, NoAgree: "2026112200000001",
-		RequestHash: "hash-of-the-entry", ValidOrder: 30 * time.Minute, OidPaybill: "pay-1",
+		RequestHash: "hash-of-the-entry", ValidOrder: 30 * time.Minute, OidPaybill: "pay-1", FailCode: "6001",
 		ReturnedAt: at(2 * time.Minute), Sealed: []byte{1, 2, 3}, ExpiresAt: at(30 * time.Minute),
 		CreatedAt: at(0), UpdatedAt: at(time.Second),
 	}

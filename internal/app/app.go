@@ -77,6 +77,7 @@ type App struct {
 	Sandbox      *llgate.Sandbox    // nil in gateway mode
 	Log          *llgate.RequestLog // the sandbox's request log
 	Browse       *llgate.Browse     // what the console lists
+	Checkouts    *llgate.Checkouts  // the hosted cashier
 	// AdminToken is the admin API's token; TokenKept says it is the one
 	// kept with the database rather than one given in Options.
 	AdminToken string
@@ -189,6 +190,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log, Wake: a.Notifier.Wake}
 	}
 	a.Browse = &llgate.Browse{Store: o.Store}
+	a.Checkouts = &llgate.Checkouts{Store: o.Store, Vault: v, Clock: a.Clock, Payments: a.Payments}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
 	a.ReportFiles = &llgate.ReportFiles{Store: o.Store, Vault: v}
 	a.logger = o.Logger
@@ -198,7 +200,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
 		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, Reports: a.ReportFiles, Browse: a.Browse, TrustedProxies: o.TrustedProxies,
 		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
-		Sandbox: a.Sandbox, Log: a.Log,
+		Sandbox: a.Sandbox, Log: a.Log, Checkouts: a.Checkouts,
 	})
 	return a, nil
 }

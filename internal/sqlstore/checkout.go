@@ -11,13 +11,13 @@ import (
 const checkoutCols = `token, oid_partner, no_order, flavour, route, user_id, scope, dt_order,
 	busi_partner, amount, money_order, notify_url, url_return, back_url, pay_type, sign_type,
 	bg_color, font_color, sync_notify, flag_modify, no_agree, request_hash, valid_order,
-	oid_paybill, returned_at, sealed, expires_at, created_at, updated_at`
+	oid_paybill, fail_code, returned_at, sealed, expires_at, created_at, updated_at`
 
 func checkoutArgs(c *llgate.Checkout) []any {
 	return []any{c.Token, c.OidPartner, c.NoOrder, c.Flavour, c.Route, c.UserID, c.Scope, c.DtOrder,
 		c.BusiPartner, int64(c.Amount), c.MoneyOrder, c.NotifyURL, c.URLReturn, c.BackURL, c.PayType, c.SignType,
 		c.BgColor, c.FontColor, c.SyncNotify, c.FlagModify, c.NoAgree, c.RequestHash, c.ValidOrder.Milliseconds(),
-		c.OidPaybill, ms(c.ReturnedAt), c.Sealed, ms(c.ExpiresAt), ms(c.CreatedAt), ms(c.UpdatedAt)}
+		c.OidPaybill, c.FailCode, ms(c.ReturnedAt), c.Sealed, ms(c.ExpiresAt), ms(c.CreatedAt), ms(c.UpdatedAt)}
 }
 
 func scanCheckout(s scanner) (*llgate.Checkout, error) {
@@ -29,7 +29,7 @@ func scanCheckout(s scanner) (*llgate.Checkout, error) {
 	if err := s.Scan(&c.Token, &c.OidPartner, &c.NoOrder, &c.Flavour, &c.Route, &c.UserID, &c.Scope, &c.DtOrder,
 		&c.BusiPartner, &amount, &c.MoneyOrder, &c.NotifyURL, &c.URLReturn, &c.BackURL, &c.PayType, &c.SignType,
 		&c.BgColor, &c.FontColor, &c.SyncNotify, &c.FlagModify, &c.NoAgree, &c.RequestHash, &valid,
-		&c.OidPaybill, &returned, &c.Sealed, &exp, &created, &upd); err != nil {
+		&c.OidPaybill, &c.FailCode, &returned, &c.Sealed, &exp, &created, &upd); err != nil {
 		return nil, err
 	}
 	c.Amount, c.ValidOrder = llgate.Amount(amount), time.Duration(valid)*time.Millisecond
@@ -43,7 +43,7 @@ func scanCheckout(s scanner) (*llgate.Checkout, error) {
 func (t *Tx) InsertCheckout(ctx context.Context, c *llgate.Checkout) error {
 	n, err := t.exec(ctx, `INSERT INTO checkouts (`+checkoutCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-		$20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+		$20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
 		ON CONFLICT DO NOTHING`, checkoutArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("insert checkout of %s: %w", c.NoOrder, err)
@@ -75,11 +75,11 @@ func (t *Tx) UpdateCheckout(ctx context.Context, c *llgate.Checkout) error {
 		dt_order = $6, busi_partner = $7, amount = $8, money_order = $9, notify_url = $10, url_return = $11,
 		back_url = $12, pay_type = $13, sign_type = $14, bg_color = $15, font_color = $16, sync_notify = $17,
 		flag_modify = $18, no_agree = $19, request_hash = $20, valid_order = $21, oid_paybill = $22,
-		returned_at = $23, sealed = $24, expires_at = $25, updated_at = $26
+		fail_code = $23, returned_at = $24, sealed = $25, expires_at = $26, updated_at = $27
 		WHERE token = $1`,
 		c.Token, c.Flavour, c.Route, c.UserID, c.Scope, c.DtOrder, c.BusiPartner, int64(c.Amount), c.MoneyOrder,
 		c.NotifyURL, c.URLReturn, c.BackURL, c.PayType, c.SignType, c.BgColor, c.FontColor, c.SyncNotify,
-		c.FlagModify, c.NoAgree, c.RequestHash, c.ValidOrder.Milliseconds(), c.OidPaybill, ms(c.ReturnedAt),
+		c.FlagModify, c.NoAgree, c.RequestHash, c.ValidOrder.Milliseconds(), c.OidPaybill, c.FailCode, ms(c.ReturnedAt),
 		c.Sealed, ms(c.ExpiresAt), ms(c.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)

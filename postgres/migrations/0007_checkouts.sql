@@ -27,6 +27,7 @@ CREATE TABLE checkouts (
 	request_hash TEXT NOT NULL,
 	valid_order  BIGINT NOT NULL,
 	oid_paybill  TEXT NOT NULL,
+	fail_code    TEXT NOT NULL,
 	returned_at  BIGINT NOT NULL,
 	sealed       BYTEA,
 	expires_at   BIGINT NOT NULL,

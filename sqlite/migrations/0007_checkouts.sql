@@ -27,6 +27,7 @@ CREATE TABLE checkouts (
 	request_hash TEXT NOT NULL,
 	valid_order  INTEGER NOT NULL,
 	oid_paybill  TEXT NOT NULL,
+	fail_code    TEXT NOT NULL,
 	returned_at  INTEGER NOT NULL,
 	sealed       BLOB,
 	expires_at   INTEGER NOT NULL,
