@@ -70,6 +70,7 @@ const (
 	CodeBadIP          = "1008"
 	CodeUnparseable    = "1012"
 	CodeMerchant       = "3001"
+	CodeNoProduct      = "3010" // the merchant lacks the product line
 	CodeNoAgreement    = "3003"
 	CodeDecrypt        = "4007"
 	CodeSMSSent        = "8888"

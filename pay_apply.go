@@ -25,12 +25,16 @@ type PayApply struct {
 	ValidOrder  time.Duration
 	RiskItem    string
 	PayType     string
-	Family      string
+	Family      string // MPAY: the pay_type's family; Easy Payment derives it
 	NoAgree     string
 	Card        *Card
 	SignType    string
 	RequestHash string
 	Addr        netip.Addr // the client address, for the velocity caps
+	// Product is the payment product (PayProductMPAY, PayProductEasypay;
+	// "" = MPAY). For Easy Payment, PayType is the request's (absent = M)
+	// and the engine applies its card rules.
+	Product string
 }
 
 // Apply creates the order and its challenge, commits, then texts the code.
@@ -38,8 +42,13 @@ type PayApply struct {
 // token if the old one died and the order is open); another request under
 // the same no_order answers 1002. Codes: those of binding's card checks,
 // 3003, 1019/1014/1016, 1002, 9704 (caps, velocity or the SMS provider),
-// 1014 (velocity).
+// 1014 (velocity); 3010 when the merchant lacks the product line, and for
+// Easy Payment 1004 (pay_type) and 5601.
 func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
+	a, err := a.terms()
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		var ag *Agreement // read along, for a payment with an agreement
 		o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) {
@@ -161,7 +170,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		UserID: a.UserID, Scope: a.Scope, PersonFP: card.personFP, NoAgree: card.noAgree,
 		CardFP: p.Vault.Fingerprint("card", card.card.CardNo), CardMask: MaskCard(card.card.CardNo),
 		BankCode: card.info.BankCode, CardType: card.info.CardType, PayType: a.PayType, BusiPartner: a.BusiPartner,
-		Product: PayProductMPAY,
+		Product: a.Product,
 		Amount:  a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
 		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
 		ValidUntil: now.Add(a.ValidOrder), CreatedAt: now, UpdatedAt: now,
@@ -240,7 +249,7 @@ func (p *Payments) text(ctx context.Context, m *Merchant, mobile, code string) e
 // replay answers a repeated apply: the original order; a new token when the
 // old one died and the order is still open.
 func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, error) {
-	if o.RequestHash != a.RequestHash {
+	if o.RequestHash != a.RequestHash || o.Product != a.Product {
 		return nil, Errorf(CodeDuplicateOrder, "no_order %s was used for another request", a.NoOrder)
 	}
 	now := p.Clock.Now()

@@ -49,7 +49,7 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, sec
 			f.newAgreement = &Agreement{
 				NoAgree: na, Scope: o.Scope, OidPartner: o.OidPartner, UserID: o.UserID, PersonFP: o.PersonFP,
 				CardFP: o.CardFP, CardLast4: last4(card.CardNo), BankCode: info.BankCode, CardType: info.CardType,
-				Family: FamilyOf(o.PayType), MobileMask: MaskPhone(card.Mobile), Sealed: sealed,
+				Family: agreementFamily(o, info.CardType), MobileMask: MaskPhone(card.Mobile), Sealed: sealed,
 				Status: AgreementActive, CreatedAt: now,
 			}
 		}
