@@ -286,15 +286,10 @@ func (c *Checkouts) ready(ctx context.Context, token string) (*CheckoutView, err
 }
 
 // CheckoutFamily is the card family a checkout's pay_type accepts ("" =
-// any): 2 debit, 3 and F credit; absent, M, D and P any card.
+// any), by the engine's Easy Payment rules.
 func CheckoutFamily(payType string) string {
-	switch payType {
-	case "2":
-		return FamilyDebit
-	case "3", "F":
-		return FamilyCredit
-	}
-	return ""
+	_, family, _ := easypayTerms(payType)
+	return family
 }
 
 // Card is the card step: the card number the payer typed is looked up by
@@ -393,8 +388,8 @@ func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode)
 		Merchant: m, Scope: co.Scope, UserID: co.UserID, NoOrder: co.NoOrder, DtOrder: co.DtOrder,
 		BusiPartner: co.BusiPartner, NameGoods: s.NameGoods, InfoOrder: s.InfoOrder, Amount: co.Amount,
 		MoneyOrder: co.MoneyOrder, NotifyURL: co.NotifyURL, ValidOrder: co.ExpiresAt.Sub(c.Clock.Now()),
-		RiskItem: s.RiskItem, PayType: co.PayType, Family: CheckoutFamily(co.PayType), SignType: co.SignType,
-		Addr: in.Addr,
+		RiskItem: s.RiskItem, PayType: co.PayType, SignType: co.SignType, Addr: in.Addr,
+		Product: PayProductEasypay,
 	}
 	switch {
 	case v.Order != nil:

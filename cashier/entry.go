@@ -15,9 +15,6 @@ import (
 	"github.com/llgate/llgate/protocol"
 )
 
-// codeNoProduct is 3010 商户支付权限不足: the merchant lacks easypay.
-const codeNoProduct = "3010"
-
 // entryResult is what an entry found, for its page and its log line.
 type entryResult struct {
 	oid      string
@@ -99,7 +96,7 @@ func (c *Cashier) open(ctx context.Context, r *http.Request, path, flavour strin
 	}
 	m := auth.Merchant
 	if !m.Allows(llgate.ProductEasypay) {
-		return "", llgate.Errorf(codeNoProduct, "the merchant lacks the easypay product")
+		return "", llgate.Errorf(llgate.CodeNoProduct, "the merchant lacks the easypay product")
 	}
 	if err := protocol.Validate(protocol.CheckoutEntry, f); err != nil {
 		return "", err

@@ -88,7 +88,7 @@ func TestWEBNewCreditCard(t *testing.T) {
 
 	// The order is the engine's: the order query sees it paid.
 	o, _, err := h.app.Payments.Query(t.Context(), oidRSA, "web-1", "", "")
-	if err != nil || o.Status != llgate.OrderSuccess {
+	if err != nil || o.Status != llgate.OrderSuccess || o.Product != llgate.PayProductEasypay || o.PayType != "M" {
 		t.Fatalf("order: %+v %v", o, err)
 	}
 	// A new entry of the paid no_order answers 2007.
