@@ -78,7 +78,7 @@ func newHarness(t testing.TB) *harness {
 	pub := readKey(t, "merchant_public_spki.pem")
 	for _, m := range []*llgate.Merchant{
 		{OidPartner: oidRSA, Name: "羽毛球商城", PublicKeys: []string{pub}, SMSCode: smsCode},
-		{OidPartner: oidMD5, Name: "MD5 商户", PublicKeys: []string{pub}, SMSCode: smsCode},
+		{OidPartner: oidMD5, Name: "MD5 商户", PublicKeys: []string{pub}, SMSCode: smsCode, SignTypes: []string{llgate.SignRSA, llgate.SignMD5}},
 		{OidPartner: oidNoEasy, Name: "MPAY only", PublicKeys: []string{pub}, Products: []string{llgate.ProductMPAY}},
 	} {
 		key := ""
