@@ -4,6 +4,7 @@
 //	llgate keys gen          make a merchant key pair in every format clients use
 //	llgate merchant add|list manage merchants directly in the database
 //	llgate call ENDPOINT     send one merchant API request and print the answer
+//	llgate form              print a signed checkout form (Easy Payment WEB/H5) to pay in a browser
 //	llgate golive            check a merchant's notification receiver before going live
 //	llgate version           the version and commit of the binary
 package main
@@ -57,6 +58,7 @@ commands:
   keys gen | rotate     generate a merchant key pair; rotate: re-seal all data under new data keys
   merchant add | list   add or list merchants in the database
   call <request>        send one merchant API request with the Go SDK and print the answer
+  form                  print a signed, auto-submitting checkout form (WEB fields or H5 req_data) to pay by hand
   bench                 load-test a server and report throughput, latency and the crypto share
   notify list | resend  list or resend notifications; notify listen: a test notify_url
   report                build a merchant's transaction report files for a day or a month
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMerchant(ctx, args[1:], getenv, stdout, stderr)
 	case "call":
 		return runCall(ctx, args[1:], getenv, stdout, stderr)
+	case "form":
+		return runForm(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "notify":
