@@ -8,6 +8,7 @@
 package cashier
 
 import (
+	"context"
 	"crypto/rsa"
 	"embed"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	"net/netip"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/web"
 )
 
@@ -61,6 +63,9 @@ type Config struct {
 	// when set, is the per-address rate limit (9903).
 	ClientAddr func(*http.Request) netip.Addr
 	AllowAddr  func(netip.Addr) bool
+	// CheckNotifyURL, when set, refuses (1004) a notify_url the notifier
+	// would not call (the JSON API's gateway-mode rule).
+	CheckNotifyURL func(ctx context.Context, f *protocol.Object) error
 }
 
 // Cashier serves the entry routes and the cashier pages.

@@ -104,6 +104,11 @@ func (c *Cashier) open(ctx context.Context, r *http.Request, path, flavour strin
 	if err := c.checkTimestamp(f.Get("timestamp")); err != nil {
 		return "", err
 	}
+	if c.cfg.CheckNotifyURL != nil {
+		if err := c.cfg.CheckNotifyURL(ctx, f); err != nil {
+			return "", err
+		}
+	}
 	entry, err := checkoutOf(m, f, path, flavour)
 	if err != nil {
 		return "", err

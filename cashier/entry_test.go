@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -256,5 +257,43 @@ func TestVectors(t *testing.T) {
 				t.Errorf("the cashier of the vector:\n%s", p)
 			}
 		})
+	}
+}
+
+// TestGatewayEntry: in gateway mode the entry enforces timestamp (±30
+// minutes of China time) and refuses a notify_url the notifier would not
+// call, as the JSON API does; the sandbox's admin calls are absent.
+func TestGatewayEntry(t *testing.T) {
+	h := newHarnessMode(t, llgate.ModeGateway)
+	now := time.Now().In(llgate.ChinaTime)
+	ok := func(no string) map[string]string {
+		f := entryFields(no)
+		f["timestamp"], f["notify_url"] = now.Format("20060102150405"), "https://merchant.example.com/notify"
+		return f
+	}
+	h.enter("/payment/bankgateway.htm", form(h.sign(ok("gw-1"), llgate.SignRSA)))
+	for _, c := range []struct {
+		name, field string
+		edit        func(map[string]string)
+	}{
+		{"old timestamp", "timestamp", func(f map[string]string) { f["timestamp"] = now.Add(-31 * time.Minute).Format("20060102150405") }},
+		{"loopback notify_url", "notify_url", func(f map[string]string) { f["notify_url"] = "http://127.0.0.1:9/notify" }},
+	} {
+		f := ok("gw-" + c.field)
+		c.edit(f)
+		resp, body := h.postForm("/payment/bankgateway.htm", form(h.sign(f, llgate.SignRSA)).Encode())
+		if code := errorCode(t, resp, body); code != llgate.CodeBadField || !strings.Contains(body, c.field) {
+			t.Errorf("%s: got %s, want 1004 naming %s:\n%s", c.name, code, c.field, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/admin/checkouts", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/admin/checkouts in gateway mode: HTTP %d, want 404", resp.StatusCode)
 	}
 }

@@ -61,11 +61,13 @@ type harness struct {
 	platform *rsa.PrivateKey
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessMode(t, llgate.ModeSandbox) }
+
+func newHarnessMode(t testing.TB, mode llgate.Mode) *harness {
 	t.Helper()
 	h := &harness{t: t, merchant: privateKey(t, "merchant_private_pkcs8.pem"), platform: privateKey(t, "platform_private_pkcs8.pem")}
 	a, err := app.New(t.Context(), app.Options{
-		Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform,
+		Mode: mode, Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform,
 		AdminToken: adminToken, Limits: true, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

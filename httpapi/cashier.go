@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/cashier"
+	"github.com/llgate/llgate/protocol"
 )
 
 // newCashier builds the hosted checkout over the same merchants, platform
@@ -15,6 +17,9 @@ func (s *Server) newCashier() *cashier.Cashier {
 	cfg := cashier.Config{
 		Mode: s.cfg.Mode, Checkouts: s.cfg.Checkouts, Merchants: s.cfg.Merchants, PlatformKey: s.cfg.PlatformKey,
 		Clock: s.cfg.Clock, Log: s.cfg.Log, Logger: s.cfg.Logger, BodyCap: s.cfg.BodyCap, ClientAddr: s.clientAddr,
+		CheckNotifyURL: func(ctx context.Context, f *protocol.Object) error {
+			return s.checkNotifyURL(ctx, protocol.CheckoutEntry, f)
+		},
 	}
 	if s.cfg.Limits {
 		cfg.AllowAddr = func(a netip.Addr) bool { return s.limiter.allowAddr(a) }
