@@ -279,3 +279,57 @@ func TestStepErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPreset: a preset card with flag_modify=1 shows the identity masked
+// and fixed (posted changes ignored: the payment is the preset holder's),
+// 「更换银行卡」 goes to back_url; a preset no_agree goes straight to the code.
+func TestPreset(t *testing.T) {
+	h := newHarness(t)
+	card := debitCard(t, 41, "0000")
+	f := entryFields("preset-1")
+	f["card_no"], f["acct_name"], f["id_type"], f["id_no"], f["flag_modify"] = card, "李四", "0", "11010519491231002X", "1"
+	f["back_url"] = "http://127.0.0.1:9/cards"
+	token := h.enter("/payment/authpay.htm", form(h.sign(f, llgate.SignRSA)))
+	body := h.page(token)
+	for _, want := range []string{`id="send_sms"`, `<span id="acct_name">`, `href="http://127.0.0.1:9/cards"`, `id="change_card"`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("preset page lacks %s:\n%s", want, body)
+		}
+	}
+	for _, never := range []string{card, "李四", "11010519491231002X", `name="acct_name"`, `name="id_no"`} {
+		if strings.Contains(body, never) {
+			t.Fatalf("preset page shows %q (in clear, or as an input)", never)
+		}
+	}
+	posted := holder(false) // 张三's identity: ignored under flag_modify
+	posted.Set("bind_mob", "13900139000")
+	h.action(token, "sms", posted)
+	h.action(token, "pay", url.Values{"verify_code": {smsCode}})
+	if body = h.page(token); !strings.Contains(body, `data-page="success"`) {
+		t.Fatalf("want success:\n%s", body)
+	}
+	// The holder the issuer recorded is the preset one: a bind of that card
+	// with 张三's ID number is a cardholder mismatch (1109).
+	o, _, err := h.app.Payments.Query(t.Context(), oidRSA, "preset-1", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := llgate.OpenOrderSecret(t.Context(), h.app.Vault, o)
+	if err != nil || sec.Card == nil || sec.Card.AcctName != "李四" || sec.Card.IDNo != "11010519491231002X" {
+		t.Fatalf("the order's holder: %+v %v", sec.Card, err)
+	}
+
+	// A preset no_agree (the agreement the payment made) skips the card.
+	g := entryFields("preset-2")
+	g["user_id"], g["no_agree"] = f["user_id"], o.NoAgree
+	token = h.enter("/payment/bankgateway.htm", form(h.sign(g, llgate.SignRSA)))
+	body = h.page(token)
+	if !strings.Contains(body, `id="send_sms"`) || strings.Contains(body, `id="card_no"`) || strings.Contains(body, `name="bind_mob"`) {
+		t.Fatalf("preset no_agree page:\n%s", body)
+	}
+	h.action(token, "sms", url.Values{})
+	h.action(token, "pay", url.Values{"verify_code": {smsCode}})
+	if body = h.page(token); !strings.Contains(body, `data-page="success"`) {
+		t.Fatalf("want success:\n%s", body)
+	}
+}
