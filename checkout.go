@@ -76,27 +76,6 @@ type CheckoutSecret struct {
 	NoAgree   string `json:"no_agree,omitempty"` // a bound card picked at the card step
 }
 
-// CheckoutQuery selects checkouts for the admin API (empty = any).
-type CheckoutQuery struct {
-	OidPartner string
-	NoOrder    string
-	Returned   bool // only those whose return was rendered
-	Limit      int  // <= 0: 100
-}
-
-// CheckoutTx holds checkouts. NoOrder is unique per merchant among
-// checkouts: InsertCheckout returns ErrConflict for a taken token or
-// (oid_partner, no_order).
-type CheckoutTx interface {
-	InsertCheckout(ctx context.Context, c *Checkout) error
-	Checkout(ctx context.Context, token string) (*Checkout, error)                      // ErrNotFound; locks
-	CheckoutByOrder(ctx context.Context, oidPartner, noOrder string) (*Checkout, error) // ErrNotFound; locks
-	UpdateCheckout(ctx context.Context, c *Checkout) error                              // ErrNotFound
-	// Checkouts returns what q selects, newest first (created_at, then
-	// token, descending); ordered by ReturnedAt instead when q.Returned.
-	Checkouts(ctx context.Context, q CheckoutQuery) ([]*Checkout, error)
-}
-
 // Checkouts is the hosted cashier's use case: a signed entry opens a
 // session; the payer picks or types a card, asks for a code (the pay apply
 // of Payments) and pays (its verify). One engine with MPAY and the direct

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,37 @@ func TestEntryShapes(t *testing.T) {
 		}
 		if _, err := verifyH5Return(fields, &h.platform.PublicKey, ""); err != nil {
 			t.Fatalf("SHA256withRSA H5 return: %v", err)
+		}
+	})
+	t.Run("legacy sign source with empty fields", func(t *testing.T) {
+		// A 2013 Java SDK signs empty values as "k=": the JSON API's
+		// fallback verification accepts it here too.
+		f := entryFields("legacy-1")
+		f["sign_type"] = llgate.SignRSA
+		var kv []string
+		for k, v := range f {
+			kv = append(kv, k+"="+v)
+		}
+		sort.Strings(kv)
+		sig, err := protocol.Sign(h.merchant, llgate.SignRSA, strings.Join(kv, "&"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f["sign"] = sig
+		h.enter("/payment/bankgateway.htm", form(f))
+	})
+	t.Run("pay_type F", func(t *testing.T) {
+		f := entryFields("preauth-1")
+		f["pay_type"] = "F"
+		token := h.enter("/payment/bankgateway.htm", form(h.sign(f, llgate.SignRSA)))
+		h.actionError(token, "card", url.Values{"card_no": {debitCard(t, 51, "0000")}}, llgate.CodePayTypeMismatch)
+		h.action(token, "card", url.Values{"card_no": {creditCard(t, 52, "0000")}})
+		h.action(token, "sms", holder(true))
+		h.action(token, "pay", url.Values{"verify_code": {smsCode}})
+		_, fields, _ := returnForm(t, h.page(token))
+		got, err := verifyWEBReturn(fields, &h.platform.PublicKey, "")
+		if err != nil || got["pay_type"] != "F" {
+			t.Fatalf("pre-authorisation return: %v %v", err, got)
 		}
 	})
 	t.Run("refresh resumes", func(t *testing.T) {
