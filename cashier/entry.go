@@ -39,7 +39,7 @@ func (c *Cashier) entry(path, flavour string) http.Handler {
 				e = &llgate.Error{Code: llgate.CodeSystem, Detail: "internal error"}
 			}
 			c.log(path, res.oid, e.Code, reasonOf(e), took)
-			c.errorPage(w, r, e, res.noOrder, res.urlBack)
+			c.errorPage(w, r, e, res.noOrder, res.urlBack, flavour)
 			return
 		}
 		c.log(path, res.oid, llgate.CodeOK, "", took)
@@ -198,14 +198,15 @@ func entryHash(f *protocol.Object) string {
 // the code in <meta name="llgate-ret-code">, #ret_code, #ret_msg and
 // body[data-ret-code], and a 「返回商户」 link (GET url_return, no parameters)
 // when the signature verified and url_return is valid (Decision 13).
-func (c *Cashier) errorPage(w http.ResponseWriter, r *http.Request, e *llgate.Error, noOrder, back string) {
+func (c *Cashier) errorPage(w http.ResponseWriter, r *http.Request, e *llgate.Error, noOrder, back, flavour string) {
 	if back != "" {
 		if u, err := url.Parse(back); err != nil || u.Host == "" {
 			back = ""
 		}
 	}
 	c.render(w, r, "error", &page{
-		Page: "error", RetCode: e.Code, RetMsg: protocol.RetMsg(e.Code, e.Field), NoOrder: noOrder, BackURL: back,
+		Page: "error", Flavour: strings.ToLower(flavour), RetCode: e.Code, RetMsg: protocol.RetMsg(e.Code, e.Field),
+		NoOrder: noOrder, BackURL: back,
 	})
 }
 

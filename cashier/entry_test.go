@@ -329,3 +329,12 @@ func TestGatewayEntry(t *testing.T) {
 		t.Errorf("/admin/checkouts in gateway mode: HTTP %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestH5ErrorPage: an H5 route's error page has the mobile layout.
+func TestH5ErrorPage(t *testing.T) {
+	h := newHarness(t)
+	resp, body := h.postForm("/wap/payment.htm", url.Values{"req_data": {"{"}}.Encode())
+	if code := errorCode(t, resp, body); code != llgate.CodeUnparseable || !strings.Contains(body, `class="h5"`) {
+		t.Fatalf("got %s:\n%s", code, body)
+	}
+}

@@ -86,7 +86,7 @@ func (c *Cashier) handlePage(w http.ResponseWriter, r *http.Request) {
 func (c *Cashier) show(w http.ResponseWriter, r *http.Request, token string, inline *llgate.Error) {
 	ctx := r.Context()
 	if token == "" {
-		c.errorPage(w, r, llgate.Errorf(llgate.CodeTokenInvalid, "no checkout"), "", "")
+		c.errorPage(w, r, llgate.Errorf(llgate.CodeTokenInvalid, "no checkout"), "", "", "")
 		return
 	}
 	v, err := c.cfg.Checkouts.Get(ctx, token)
@@ -142,7 +142,7 @@ func (c *Cashier) failPage(w http.ResponseWriter, r *http.Request, err error, no
 		c.cfg.Logger.Error("cashier failed", "path", r.URL.Path, "err", err.Error())
 		e = &llgate.Error{Code: llgate.CodeSystem}
 	}
-	c.errorPage(w, r, e, noOrder, "")
+	c.errorPage(w, r, e, noOrder, "", "")
 }
 
 // pageOf fills the header.
