@@ -59,10 +59,11 @@ type Config struct {
 	Log         *llgate.RequestLog // the request log (entries and actions)
 	Logger      *slog.Logger
 	BodyCap     int64 // body and query of an entry (default 64 KiB)
-	// ClientAddr is the payer's address (--trusted-proxies); AllowAddr,
-	// when set, is the per-address rate limit (9903).
-	ClientAddr func(*http.Request) netip.Addr
-	AllowAddr  func(netip.Addr) bool
+	// ClientAddr is the payer's address (--trusted-proxies); AllowAddr and
+	// AllowMerchant, when set, are the JSON API's rate limits (9903).
+	ClientAddr    func(*http.Request) netip.Addr
+	AllowAddr     func(netip.Addr) bool
+	AllowMerchant func(oid string) bool
 	// CheckNotifyURL, when set, refuses (1004) a notify_url the notifier
 	// would not call (the JSON API's gateway-mode rule).
 	CheckNotifyURL func(ctx context.Context, f *protocol.Object) error

@@ -87,6 +87,9 @@ func (c *Cashier) open(ctx context.Context, r *http.Request, path, flavour strin
 		return "", err
 	}
 	// No ip_allowlist: the caller is the payer's browser (§4.2).
+	if c.cfg.AllowMerchant != nil && !c.cfg.AllowMerchant(oid) {
+		return "", llgate.Errorf(llgate.CodeRateLimited, "rate limited: merchant")
+	}
 	if _, err := protocol.VerifyRequest(auth, f, p.encode()); err != nil {
 		return "", err
 	}

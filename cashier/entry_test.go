@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -336,5 +337,26 @@ func TestH5ErrorPage(t *testing.T) {
 	resp, body := h.postForm("/wap/payment.htm", url.Values{"req_data": {"{"}}.Encode())
 	if code := errorCode(t, resp, body); code != llgate.CodeUnparseable || !strings.Contains(body, `class="h5"`) {
 		t.Fatalf("got %s:\n%s", code, body)
+	}
+}
+
+// TestEntryRateLimits: the JSON API's per-merchant and per-address limits
+// apply to the entry (9903, an error page).
+func TestEntryRateLimits(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opt  func(*app.Options)
+	}{
+		{"merchant", func(o *app.Options) { o.MerchantRate = 0.001 }},
+		{"address", func(o *app.Options) { o.AddrRate = 0.001 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarnessMode(t, llgate.ModeSandbox, c.opt)
+			h.enter("/payment/bankgateway.htm", form(h.sign(entryFields("rl-1"), llgate.SignRSA)))
+			resp, body := h.postForm("/payment/bankgateway.htm", form(h.sign(entryFields("rl-2"), llgate.SignRSA)).Encode())
+			if code := errorCode(t, resp, body); code != llgate.CodeRateLimited {
+				t.Fatalf("got %s, want 9903", code)
+			}
+		})
 	}
 }

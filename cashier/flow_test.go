@@ -86,6 +86,14 @@ func TestWEBNewCreditCard(t *testing.T) {
 		t.Errorf("/admin/returns: %v", rs.Returns)
 	}
 
+	// The payment is notified as any other (CONTRACT §7 fields).
+	var ns struct {
+		Notifications []map[string]any `json:"notifications"`
+	}
+	h.admin("/admin/notifications?oid_partner="+oidRSA+"&no_order=web-1", &ns)
+	if len(ns.Notifications) != 1 || ns.Notifications[0]["kind"] != "payment" || ns.Notifications[0]["url"] != "http://127.0.0.1:9/notify" {
+		t.Errorf("notifications: %v", ns.Notifications)
+	}
 	// The order is the engine's: the order query sees it paid.
 	o, _, err := h.app.Payments.Query(t.Context(), oidRSA, "web-1", "", "")
 	if err != nil || o.Status != llgate.OrderSuccess || o.Product != llgate.PayProductEasypay || o.PayType != "M" {

@@ -63,13 +63,17 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness { return newHarnessMode(t, llgate.ModeSandbox) }
 
-func newHarnessMode(t testing.TB, mode llgate.Mode) *harness {
+func newHarnessMode(t testing.TB, mode llgate.Mode, opts ...func(*app.Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, merchant: privateKey(t, "merchant_private_pkcs8.pem"), platform: privateKey(t, "platform_private_pkcs8.pem")}
-	a, err := app.New(t.Context(), app.Options{
+	o := app.Options{
 		Mode: mode, Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform,
 		AdminToken: adminToken, Limits: true, Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	a, err := app.New(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

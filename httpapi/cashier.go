@@ -23,6 +23,7 @@ func (s *Server) newCashier() *cashier.Cashier {
 	}
 	if s.cfg.Limits {
 		cfg.AllowAddr = func(a netip.Addr) bool { return s.limiter.allowAddr(a) }
+		cfg.AllowMerchant = func(oid string) bool { return s.limiter.allowMerchant(oid) }
 	}
 	c, err := cashier.New(cfg)
 	if err != nil {
