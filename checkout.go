@@ -104,17 +104,16 @@ type CheckoutView struct {
 
 // Open starts a checkout, or resumes the one with the same no_order and the
 // same request (a refreshed merchant page signs again with a new
-// timestamp). Codes: 1002 (no_order used by another request or another
-// product), 2007 (paid), 2006 (closed by valid_order), 3003 (a preset
-// no_agree that is not this user's active agreement).
+// timestamp). Codes: 3010 (no easypay), 1002 (no_order used by another
+// request or another product), 2007 (paid), 2006 (closed by valid_order),
+// 3003 (a preset no_agree that is not this user's active agreement).
 func (c *Checkouts) Open(ctx context.Context, in *CheckoutEntry) (*Checkout, error) {
 	co := in.Checkout
+	if !in.Merchant.Allows(ProductEasypay) {
+		return nil, Errorf(CodeNoProduct, "merchant lacks the %s product", ProductEasypay)
+	}
 	if co.NoAgree != "" {
-		a, err := view(ctx, c.Store, func(tx Tx) (*Agreement, error) { return tx.Agreement(ctx, co.NoAgree) })
-		if errors.Is(err, ErrNotFound) || err == nil && (a.Scope != co.Scope || a.UserID != co.UserID || a.Status != AgreementActive) {
-			return nil, Errorf(CodeNoAgreement, "no active agreement %s for this user", co.NoAgree)
-		}
-		if err != nil {
+		if _, err := c.AgreementOf(ctx, &co, co.NoAgree); err != nil {
 			return nil, err
 		}
 	}
@@ -247,7 +246,7 @@ func checkoutState(co *Checkout, o *Order, now time.Time) string {
 }
 
 // ready returns the view of a checkout the payer may still act on: 2006
-// when it expired, 2007 when paid, 5008-like states answered by the page.
+// when it expired, 2007 when paid or processing, 1005 when declined.
 func (c *Checkouts) ready(ctx context.Context, token string) (*CheckoutView, error) {
 	v, err := c.Get(ctx, token)
 	if err != nil {
