@@ -355,7 +355,8 @@ type CheckoutCode struct {
 
 // SendCode is the code step: the pay apply of Payments with the chosen card
 // (its rules, codes and SMS). The first success ties the order to the
-// checkout; asking again replays the apply (a new code once the token died).
+// checkout; asking again is a resend while the token lives (a new code on
+// the same token), else the apply's replay (a new token).
 func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode) (*Order, error) {
 	v, err := c.ready(ctx, in.Token)
 	if err != nil {
@@ -371,8 +372,11 @@ func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode)
 	}
 	switch {
 	case v.Order != nil:
-		// The order exists: the same apply again (its hash) replays it, with
-		// a new code once the old token died.
+		// The order exists: a resend while its token lives; else the same
+		// apply again (its hash) replays it with a new token.
+		if err := c.resend(ctx, m, v.Order, in.Addr); !errors.Is(err, errNoLiveToken) {
+			return v.Order, err
+		}
 		a.RequestHash, a.NoAgree = v.Order.RequestHash, "-"
 	case co.NoAgree != "" || s.NoAgree != "":
 		a.NoAgree = co.NoAgree

@@ -341,3 +341,54 @@ func TestPreset(t *testing.T) {
 		t.Fatalf("want success:\n%s", body)
 	}
 }
+
+// TestResend: 「获取验证码」 pressed again while the token lives texts a new
+// code for the same order: the old code answers 9700, the new one pays.
+// After the token's 30 minutes a press gets a new token and code.
+func TestResend(t *testing.T) {
+	h := newHarness(t)
+	const oid = "201408071000006666" // random codes: read from the inbox
+	if _, err := h.app.Merchants.Create(t.Context(), &llgate.Merchant{OidPartner: oid, Name: "resend",
+		PublicKeys: []string{readKey(t, "merchant_public_spki.pem")}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	inbox := func() []string {
+		var out struct {
+			Messages []struct {
+				Code string `json:"code"`
+			} `json:"messages"`
+		}
+		h.admin("/admin/sms?mobile=13800138000", &out)
+		var codes []string
+		for _, m := range out.Messages {
+			codes = append(codes, m.Code)
+		}
+		return codes
+	}
+	f := entryFields("resend-1")
+	f["oid_partner"] = oid
+	token := h.enter("/payment/bankgateway.htm", form(h.sign(f, llgate.SignRSA)))
+	h.action(token, "card", url.Values{"card_no": {debitCard(t, 61, "0000")}})
+	h.action(token, "sms", holder(false))
+	first := inbox()
+	h.action(token, "sms", url.Values{})
+	second := inbox()
+	if len(first) != 1 || len(second) != 2 {
+		t.Fatalf("texts: %v then %v, want 1 then 2", first, second)
+	}
+	if old, cur := second[1], second[0]; old != cur {
+		h.actionError(token, "pay", url.Values{"verify_code": {old}}, llgate.CodeWrongSMSCode)
+	}
+	// The token dies after 30 minutes: a press gets a new token and code.
+	h.advance(31 * time.Minute)
+	h.actionError(token, "pay", url.Values{"verify_code": {second[0]}}, llgate.CodeTokenInvalid)
+	h.action(token, "sms", url.Values{})
+	third := inbox()
+	if len(third) != 3 {
+		t.Fatalf("texts after the token died: %v", third)
+	}
+	h.action(token, "pay", url.Values{"verify_code": {third[0]}})
+	if body := h.page(token); !strings.Contains(body, `data-page="success"`) {
+		t.Fatalf("want success:\n%s", body)
+	}
+}
