@@ -216,6 +216,23 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 	for _, rp := range reports.Reports {
 		answers = append(answers, e.adminBody("GET", "/admin/reports/"+rp.Name))
 	}
+	// Every console page, the signature doctor fed a pasted sign source
+	// holding the canaries, and the canary phone's SMS inbox.
+	pasted := "acct_name=" + canary.name + "&bind_mob=" + canary.mobile + "&card_no=" + canary.card + "&id_no=" + canary.idNo + "&oid_partner=" + oidA
+	pages := consolePages(t, e.srv.URL, canary.mobile, pasted)
+	for _, want := range []string{"/console/payments", "/console/agreements", "/console/refunds", "/console/notifications", "/console/requests"} {
+		if _, ok := pages[want]; !ok {
+			t.Errorf("the console crawl did not reach %s", want)
+		}
+	}
+	doctored := 0
+	for p, html := range pages {
+		doctored += strings.Count(p, "POST ")
+		scan(t, "console page "+p, []byte(html))
+	}
+	if doctored == 0 {
+		t.Error("the crawl ran no signature doctor")
+	}
 	return answers
 }
 
