@@ -44,6 +44,10 @@ type Config struct {
 	// Audit writes one audit log line (the admin API's).
 	ClientAddr func(*http.Request) netip.Addr
 	Audit      func(r *http.Request, action string, attrs ...any)
+	// Changes names the merchant-object fields that differ between before
+	// (nil: none yet) and after, for the audit log (md5: the MD5 key was
+	// set); nil: the audit lines name no fields.
+	Changes func(before, after *llgate.Merchant, md5 bool) []string
 	// GoLive runs the go-live check of a merchant's notify URL (the button
 	// on the coverage page); nil hides the button.
 	GoLive func(ctx context.Context, oidPartner, notifyURL string) (*golive.Report, error)

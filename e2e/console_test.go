@@ -284,7 +284,10 @@ func TestConsoleGateway(t *testing.T) {
 // with no script.
 func TestConsoleMerchantForm(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, sqlitetest.Open(t))
+	logs := &syncBuffer{}
+	e := newEnv(t, sqlitetest.Open(t), func(o *app.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	})
 	u := newConsoleUser(t, e.srv.URL)
 	u.login(adminToken)
 	pub := string(mustPublicPEM(t))
@@ -320,6 +323,14 @@ func TestConsoleMerchantForm(t *testing.T) {
 	e.admin("GET", "/admin/merchants/201408071000009999", nil, 200, &m)
 	if m.Name != "Renamed" || m.MD5Key == "" {
 		t.Fatalf("edited merchant: %+v", m)
+	}
+	// The audit log names what changed, never a key.
+	audit := logs.String()
+	if !strings.Contains(audit, `"action":"merchant.update","by":"127.0.0.1"`) || !strings.Contains(audit, `"fields":["name"]`) {
+		t.Errorf("the edit's audit line does not name the changed field:\n%s", audit)
+	}
+	if !strings.Contains(audit, `"action":"merchant.create"`) || strings.Contains(audit, "md5-secret-key") || strings.Contains(audit, "BEGIN PUBLIC KEY") {
+		t.Errorf("the create's audit line is missing or holds a key:\n%s", audit)
 	}
 	// A bad key is shown on the form, not a 500.
 	form.Set("public_key", "not a key")

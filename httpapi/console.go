@@ -20,7 +20,7 @@ func (s *Server) newConsole() http.Handler {
 		Mode: s.cfg.Mode, AdminToken: s.cfg.AdminToken, Clock: s.cfg.Clock, Merchants: s.cfg.Merchants,
 		Sandbox: s.cfg.Sandbox, Log: s.cfg.Log, Outbox: s.cfg.Outbox, Reports: s.cfg.Reports,
 		Browse: s.cfg.Browse, PlatformKey: &s.cfg.PlatformKey.PublicKey, Logger: s.cfg.Logger,
-		ClientAddr: s.clientAddr, Audit: s.audit, GoLive: s.golive,
+		ClientAddr: s.clientAddr, Audit: s.audit, GoLive: s.golive, Changes: merchantChanges,
 	})
 	if err != nil {
 		panic("httpapi: the console's templates: " + err.Error())
@@ -50,4 +50,13 @@ func (s *Server) golive(ctx context.Context, oid, notifyURL string) (*golive.Rep
 		PlatformKey: s.cfg.PlatformKey, OidPartner: m.OidPartner, ExtraFields: m.NotifyExtraFields,
 		SignType: golive.SignTypeFor(m.SignTypes), URL: notifyURL, Transport: transport, Clock: s.cfg.Clock,
 	}).Run(ctx)
+}
+
+// merchantChanges is changedFields for the console's forms.
+func merchantChanges(before, after *llgate.Merchant, md5 bool) []string {
+	var b merchantOut
+	if before != nil {
+		b = merchantJSON(before)
+	}
+	return changedFields(b, merchantJSON(after), md5)
 }
