@@ -186,7 +186,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Log = llgate.NewRequestLog(o.Store, v, o.Logger, o.Mode == llgate.ModeSandbox)
 	if a.SandboxClock != nil {
-		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log, Wake: a.Notifier.Wake}
+		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log,
+			Wake: a.Notifier.Wake, Settle: a.SettleNow}
 	}
 	a.Browse = &llgate.Browse{Store: o.Store}
 	a.Reports = &report.Generator{Store: o.Store, Vault: v, Clock: a.Clock, Logger: o.Logger}
