@@ -25,6 +25,24 @@ func (api *payAPI) endpoints() map[string]Endpoint {
 }
 
 func (api *payAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
+	a, err := payApplyOf(r)
+	if err != nil {
+		return nil, err
+	}
+	o, err := api.p.Apply(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	f := r.Fields
+	return r.answer(llgate.CodeSMSSent, map[string]string{
+		"oid_partner": o.OidPartner, "user_id": o.UserID, "no_order": o.NoOrder, "dt_order": o.DtOrder,
+		"oid_paybill": o.OidPaybill, "money_order": o.MoneyOrder, "token": o.Token, "info_order": f.Get("info_order"),
+	}, nil), nil
+}
+
+// payApplyOf reads a pay apply (MPAY or Easy Payment direct) from the
+// checked request fields; the caller sets the product.
+func payApplyOf(r *Request) (*llgate.PayApply, error) {
 	f := r.Fields
 	amount, err := protocol.ParseAmount("money_order", f.Get("money_order"))
 	if err != nil {
@@ -47,21 +65,14 @@ func (api *payAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := api.p.Apply(ctx, &llgate.PayApply{
+	return &llgate.PayApply{
 		Merchant: r.Merchant.Merchant, Scope: sc, UserID: f.Get("user_id"), NoOrder: f.Get("no_order"),
 		DtOrder: f.Get("dt_order"), BusiPartner: f.Get("busi_partner"), NameGoods: f.Get("name_goods"),
 		InfoOrder: f.Get("info_order"), Amount: amount, MoneyOrder: f.Get("money_order"),
 		NotifyURL: f.Get("notify_url"), ValidOrder: valid, RiskItem: f.Get("risk_item"),
 		PayType: f.Get("pay_type"), Family: llgate.FamilyOf(f.Get("pay_type")), NoAgree: f.Get("no_agree"), Card: card,
 		SignType: r.SignType, RequestHash: requestHash(f), Addr: r.Addr,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r.answer(llgate.CodeSMSSent, map[string]string{
-		"oid_partner": o.OidPartner, "user_id": o.UserID, "no_order": o.NoOrder, "dt_order": o.DtOrder,
-		"oid_paybill": o.OidPaybill, "money_order": o.MoneyOrder, "token": o.Token, "info_order": f.Get("info_order"),
-	}, nil), nil
+	}, nil
 }
 
 // requestHash identifies a request for replays: every decoded field but

@@ -81,6 +81,19 @@ var endpointCodes = map[string][]CodeTrigger{
 		{"1111", "test card 6222020000000111112"}, {"9094", "test card 6222020000000190942"},
 		{"9990", "test card 6222020000000199901"}, {"9991", "test card 6222020000000199919"}},
 		codeVerifyCodes, limitCodes),
+	EPEasypayApply: join([]CodeTrigger{{"0000", "a valid Easy Payment apply (merchants with easypay_no_sms: paid at once)"},
+		{"3010", "a merchant whose products leave out easypay"},
+		{"5601", "pay_type F with a debit card"},
+		{"2008", "easypay_no_sms with test card 6222020000000120089: PROCESSING, paid 5 minutes later by the clock"},
+		{"1002", "another request under a no_order used before (by any product)"},
+		{"3003", "a no_agree that is unknown or unbound"}}, limitCodes, cardCodes),
+	EPEasypayVerify: join([]CodeTrigger{{"0000", "the right code (pay_type F: the authorisation, PR07)"},
+		{"2006", "verify after valid_order ran out (valid_order 1, advance the clock 2 minutes)"},
+		{"2007", "verify an order that is paid already"},
+		{"2008", "test card 6222020000000120089: PROCESSING, paid 5 minutes later by the clock"},
+		{"3003", "unbind the agreement between apply and verify"},
+		{"6001", "test card 6222020000000160010"}, {"1005", "test card 6222020000000110056"}},
+		codeVerifyCodes, limitCodes),
 	EPOrderQuery:     {{"0000", "an order of the merchant"}, {"8901", "an unknown order, or another merchant's"}},
 	EPRefund:         refundCodes,
 	EPExchangeRefund: refundCodes,
@@ -106,7 +119,7 @@ func join(parts ...[]CodeTrigger) []CodeTrigger {
 // the envelope's and the pipeline's, each code once.
 func CodesOf(e *Endpoint) []CodeTrigger {
 	all := join(endpointCodes[e.Name])
-	if e.Transport == Envelope {
+	if e.OpensEnvelope() {
 		all = append(all, envelopeCodes...)
 	}
 	all = append(all, pipelineCodes...)
