@@ -120,9 +120,21 @@ func (api *payAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 		return nil, err
 	}
 	fields := orderFields(o, s.InfoOrder)
-	fields["result_pay"], fields["pay_type"], fields["bank_code"] = o.Status, o.PayType, o.BankCode
+	fields["result_pay"], fields["pay_type"], fields["bank_code"] = o.Status, llgate.QueryPayType(o), o.BankCode
 	if o.Status == llgate.OrderSuccess || o.Status == llgate.OrderRefund {
 		fields["settle_date"] = o.SettleDate
+	}
+	if o.IsPreauth() {
+		// The authorisation's state decides (§4.6, Decision 18); only a
+		// capture settles.
+		res, err := api.p.PreauthQuery(ctx, &llgate.PreauthOp{Merchant: r.Merchant.Merchant, OidPaybill: o.OidPaybill})
+		if err != nil {
+			return nil, err
+		}
+		fields["result_pay"], fields["settle_date"] = llgate.PreauthResultPay(res.State), ""
+		if res.State == llgate.CaptureOK {
+			fields["settle_date"] = res.Preauth.SettleDate
+		}
 	}
 	unsigned := map[string]any{"card_no": o.CardMask}
 	if f.Get("query_version") == "1.1" {

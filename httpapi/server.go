@@ -118,6 +118,7 @@ func New(cfg Config) *Server {
 		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
 		(&payAPI{p: cfg.Payments}).endpoints(),
 		(&easypayAPI{p: cfg.Payments}).endpoints(),
+		(&preauthAPI{p: cfg.Payments}).endpoints(),
 		(&refundAPI{r: cfg.Refunds}).endpoints(),
 	} {
 		for name, ep := range part {

@@ -129,6 +129,9 @@ const (
 	EPRefundQuery     = "refund-query"
 	EPEasypayApply    = "easypay-apply"
 	EPEasypayVerify   = "easypay-verify"
+	EPPreauthCapture  = "preauth-capture"
+	EPPreauthCancel   = "preauth-cancel"
+	EPPreauthQuery    = "preauth-query"
 )
 
 // Host prefixes of the three LianLian hosts (COMPAT.md).
@@ -276,6 +279,31 @@ var Endpoints = []*Endpoint{
 	},
 	easypayApply,
 	easypayVerify,
+	preauthOp(EPPreauthCapture, "/preauthComplete.htm", "easypay-Pre-authorized-complete-API.md",
+		"captures an authorisation (pay_type F), once: 0.01 up to the authorised amount; the rest is released",
+		[]string{"oid_partner", "no_order", "dt_order", "oid_paybill", "money_order", "settle_date", "info_order", "user_id"},
+		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "the amount captured, at most the authorised one"},
+		Field{Name: "info_order", Check: CheckText(255), Doc: "echoed in the answer"},
+		Field{Name: "risk_item", Check: CheckJSONObject, Doc: "accepted"}),
+	preauthOp(EPPreauthCancel, "/preauthCancel.htm", "easypay-preauth-cancel.md",
+		"cancels an authorisation (pay_type F), once; money_order must be the authorised amount",
+		[]string{"oid_partner", "no_order", "dt_order", "oid_paybill", "user_id"},
+		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "the authorised amount"}),
+	{
+		Name: EPPreauthQuery, Path: "/preauthquery.htm", Prefixes: queryHost, Doc: "easypay-Pre-authorized-status-query-API.md",
+		Summary: "the state of an authorisation, answered as ret_code: 2003, 2006, PR07 to PR16",
+		Request: fields(
+			Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
+			Field{Name: "pay_type", Check: CheckOneOf("F"), Example: "F", Doc: "F"},
+			Field{Name: "no_order", Need: Conditional, Check: ValidateOrderNo, Example: "order-1", Doc: "the authorisation, by the merchant's number"},
+			Field{Name: "dt_order", Check: CheckTime, Doc: "when sent, must be the order's"},
+			Field{Name: "oid_paybill", Need: Conditional, Doc: "the authorisation, by LianLian's number"},
+			Field{Name: "user_id", Doc: "when sent, must be the order's"},
+		),
+		Rule:    oneOf("oid_paybill", "no_order"),
+		Answer:  []string{"oid_partner", "no_order", "dt_order", "oid_paybill", "money_order", "user_id"},
+		Success: "PR07",
+	},
 	refundApply(EPRefund, "/refund.htm", "refund-apply-api.md"),
 	refundApply(EPExchangeRefund, "/exchangerefund.htm", "refund-apply-api.md"),
 	{
@@ -365,6 +393,24 @@ var easypayVerify = &Endpoint{
 	Answer: []string{"oid_partner", "no_order", "dt_order", "oid_paybill", "currency_order", "money_order", "result_pay",
 		"name_goods", "pay_type", "info_order", "bank_code", "settle_date", "no_agree"},
 	Success: "0000",
+}
+
+// preauthOp is a capture or a cancel of an authorisation (§4.6).
+func preauthOp(name, path, doc, summary string, answer []string, extra ...Field) *Endpoint {
+	return &Endpoint{
+		Name: name, Path: path, Prefixes: traderHost, Doc: doc, Summary: summary,
+		Request: fields(append([]Field{
+			{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the authorisation's user"},
+			{Name: "platform", Doc: "the platform whose users the merchant shares"},
+			{Name: "pay_type", Need: Required, Check: CheckOneOf("F"), Example: "F", Doc: "F"},
+			{Name: "no_order", Need: Conditional, Check: ValidateOrderNo, Example: "order-1", Doc: "the authorisation, by the merchant's number"},
+			{Name: "dt_order", Check: CheckTime, Doc: "when sent, must be the order's"},
+			{Name: "oid_paybill", Need: Conditional, Doc: "the authorisation, by LianLian's number"},
+		}, extra...)...),
+		Rule:    oneOf("oid_paybill", "no_order"),
+		Answer:  answer,
+		Success: "0000",
+	}
 }
 
 // conditional copies fs as Conditional fields.
