@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,65 @@ func TestEasypayNoSMS(t *testing.T) {
 			t.Fatalf("after the clock: %s", q.Get("result_pay"))
 		}
 		easyApply(t, c, easyFields("nu", nextOrder("ns"), "3.00", rcv.url(), "M", p, card(t, 7103, "6001")), "6001")
+	})
+}
+
+// TestEasypayAround: what an Easy Payment payment leaves around it (§4.7):
+// the order query's pay_type by card (M debit, N credit), its agreements
+// in the bind list with the card's family (credit ones under F too), and
+// JYMX rows with pay_product EASYPAY.
+func TestEasypayAround(t *testing.T) {
+	engines(t, func(t *testing.T, open func(testing.TB) llgate.Store) {
+		e := newEnv(t, open(t), limitsOff)
+		c := e.merchant(oidA, map[string]any{"sms_code": "123456"})
+		rcv := newReceiver(t)
+		day := e.app.Clock.Now()
+		pay := func(f map[string]string) *client.Response {
+			a := easyApply(t, c, f, "0000")
+			easyVerify(t, c, map[string]string{"token": a.Get("token"), "verify_code": "123456"}, "0000")
+			return a
+		}
+		debit := pay(easyFields("au", nextOrder("ar"), "1.00", rcv.url(), "M", zhang, card(t, 7201, "0000")))
+		credit := pay(withCredit(easyFields("au", nextOrder("ar"), "2.00", rcv.url(), "M", zhang, creditCard(t, 7202, "0000"))))
+		for _, tc := range []struct {
+			a    *client.Response
+			want string
+		}{{debit, "M"}, {credit, "N"}} {
+			if q := query(t, c, map[string]string{"no_order": tc.a.Get("no_order")}); q.Get("pay_type") != tc.want || q.Get("result_pay") != "SUCCESS" {
+				t.Fatalf("order query: pay_type %s (%s), want %s", q.Get("pay_type"), q.Get("result_pay"), tc.want)
+			}
+		}
+		for payType, want := range map[string]string{"": "2", "2": "1", "M": "1", "3": "1", "N": "1", "F": "1", "P": "0"} {
+			f := map[string]string{"user_id": "au", "offset": "0"}
+			if payType != "" {
+				f["pay_type"] = payType
+			}
+			r, err := c.BindList(context.Background(), f)
+			got := code(t, r, err)
+			if want == "0" {
+				if got != "8901" {
+					t.Fatalf("bind list %q: %s, want 8901", payType, got)
+				}
+				continue
+			}
+			if got != "0000" || r.Get("count") != want {
+				t.Fatalf("bind list %q: %s count %s, want %s", payType, got, r.Get("count"), want)
+			}
+		}
+		detail, _, err := e.app.Reports.Build(context.Background(), oidA, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []*client.Response{debit, credit} {
+			found := false
+			for _, line := range strings.Split(string(detail), "\n") {
+				if strings.HasPrefix(line, a.Get("no_order")+"|") {
+					found = strings.Contains(line, "|EASYPAY|M|")
+				}
+			}
+			if !found {
+				t.Fatalf("no EASYPAY row for %s:\n%s", a.Get("no_order"), detail)
+			}
+		}
 	})
 }
