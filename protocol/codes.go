@@ -72,3 +72,16 @@ func RetMsg(code, field string) string {
 func Codes() []CodeInfo {
 	return append([]CodeInfo(nil), codeTable...)
 }
+
+// IsPreauthState says whether code is a state /preauthquery.htm answers.
+func IsPreauthState(code string) bool {
+	if code == "2003" || code == "2006" {
+		return true
+	}
+	for _, s := range preauthStates {
+		if s.Code == code {
+			return true
+		}
+	}
+	return false
+}
