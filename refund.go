@@ -231,7 +231,13 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 		cur.Status, cur.SettledAt, cur.SettleDate = RefundSuccess, now, ChinaDate(now)
 		events := []*OrderEvent{newEvent(o, now, refundNote(cur, "settled (state 2)"))}
 		o.Refunded += cur.Amount
-		if o.Refunded >= o.Amount && o.Status != OrderRefund {
+		paid := o.Amount
+		if o.IsPreauth() { // what its capture took
+			if paid, err = refundable(ctx, tx, o, now); err != nil {
+				return err
+			}
+		}
+		if o.Refunded >= paid && o.Status != OrderRefund {
 			o.Status = OrderRefund
 			events = append(events, newEvent(o, now, noteRefunded))
 		}

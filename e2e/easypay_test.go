@@ -210,3 +210,51 @@ func TestEasypayAround(t *testing.T) {
 		}
 	})
 }
+
+// TestEasypayCodes: the codes of §4.14 the direct API answers beyond the
+// flows above, through the shared engine.
+func TestEasypayCodes(t *testing.T) {
+	engines(t, func(t *testing.T, open func(testing.TB) llgate.Store) {
+		e := newEnv(t, open(t), limitsOff)
+		c := e.merchant(oidA, map[string]any{"sms_code": "123456"})
+		rcv := newReceiver(t)
+
+		// 108001 is accepted; pay_type is required.
+		f := easyFields("cu", nextOrder("ec"), "1.00", rcv.url(), "M", zhang, card(t, 7301, "0000"))
+		f["busi_partner"] = "108001"
+		a := easyApply(t, c, f, "0000")
+		g := easyFields("cu", nextOrder("ec"), "1.00", rcv.url(), "M", zhang, card(t, 7301, "0000"))
+		delete(g, "pay_type")
+		easyApply(t, c, g, "1004")
+
+		// The verify's code rules are MPAY's: 9700, then the right code.
+		easyVerify(t, c, map[string]string{"token": a.Get("token"), "verify_code": "654321"}, "9700")
+		ok := easyVerify(t, c, map[string]string{"token": a.Get("token"), "verify_code": "123456"}, "0000")
+
+		// F with an agreement of a debit card: 5601.
+		h := payFields("cu", nextOrder("ec"), "1.00", rcv.url())
+		h["pay_type"], h["no_agree"] = "F", ok.Get("no_agree")
+		easyApply(t, c, h, "5601")
+
+		// valid_order ran out: 2006.
+		v := easyFields("cu", nextOrder("ec"), "1.00", rcv.url(), "M", zhang, card(t, 7302, "0000"))
+		v["valid_order"] = "1"
+		late := easyApply(t, c, v, "0000")
+		e.advance(2 * time.Minute)
+		easyVerify(t, c, map[string]string{"token": late.Get("token"), "verify_code": "123456"}, "2006")
+
+		// A decline at the verify: the issuer's code, the order FAILURE.
+		d := easyApply(t, c, easyFields("cu", nextOrder("ec"), "1.00", rcv.url(), "M", zhang, card(t, 7303, "6001")), "0000")
+		easyVerify(t, c, map[string]string{"token": d.Get("token"), "verify_code": "123456"}, "6001")
+		if q := query(t, c, map[string]string{"no_order": d.Get("no_order")}); q.Get("result_pay") != "FAILURE" {
+			t.Fatalf("declined easypay: %s", q.Get("result_pay"))
+		}
+
+		// A merchant with only easypay cannot use MPAY quick pay: 3010.
+		only := e.merchant(oidB, map[string]any{"products": []string{"easypay"}, "sms_code": "123456"})
+		mp := payFields("cu", nextOrder("mp"), "1.00", rcv.url())
+		mp["id_type"], mp["id_no"], mp["acct_name"], mp["card_no"], mp["bind_mob"] = zhang.idType, zhang.idNo, zhang.name, card(t, 7304, "0000"), zhang.mobile
+		r, err := only.PayApply(context.Background(), mp)
+		wantCode(t, "mpay without the product", r, err, "3010")
+	})
+}

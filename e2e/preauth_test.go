@@ -238,6 +238,14 @@ func TestPreauth(t *testing.T) {
 			t.Fatalf("order query of an expired authorisation: %s", q.Get("result_pay"))
 		}
 
+		// Captures refunded in full read REFUND once the refunds settle.
+		e.settle()
+		for _, x := range []*client.Response{a, slow} {
+			if q := p.resultPay(x); q.Get("result_pay") != "REFUND" {
+				t.Fatalf("order query of %s, its capture refunded in full: %s", x.Get("no_order"), q.Get("result_pay"))
+			}
+		}
+
 		// Payment notifications: one per authorisation (a, b, slow, fails,
 		// refused, slow2, old), none for captures, cancels or expiries.
 		var ns []*llgate.Notification

@@ -134,6 +134,9 @@ func (api *payAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 		fields["result_pay"], fields["settle_date"] = llgate.PreauthResultPay(res.State), ""
 		if res.State == llgate.CaptureOK {
 			fields["settle_date"] = res.Preauth.SettleDate
+			if o.Status == llgate.OrderRefund { // the capture refunded in full
+				fields["result_pay"] = llgate.OrderRefund
+			}
 		}
 	}
 	unsigned := map[string]any{"card_no": o.CardMask}
