@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,6 +281,53 @@ func TestPreauth(t *testing.T) {
 		for _, line := range strings.Split(text, "\n") {
 			if strings.HasPrefix(line, a.Get("no_order")+"|") && !strings.Contains(line, "|EASYPAY|F|") {
 				t.Fatalf("capture row: %s", line)
+			}
+		}
+	})
+}
+
+// TestPreauthRace: concurrent captures and cancels of one authorisation:
+// exactly one operation happens; the other captures answer 2007 (another
+// amount) or the original answer (the same request), the cancels 2007.
+func TestPreauthRace(t *testing.T) {
+	engines(t, func(t *testing.T, open func(testing.TB) llgate.Store) {
+		e := newEnv(t, open(t), limitsOff)
+		p := &preauthEnv{env: e, t: t, c: e.merchant(oidA, map[string]any{"sms_code": "123456", "live": true}), rcv: newReceiver(t)}
+		a, _ := p.authorise("50.00", "0000", "0000")
+		var n int
+		var mu sync.Mutex
+		got := tally(12, func() string {
+			mu.Lock()
+			n++
+			i := n
+			mu.Unlock()
+			f := map[string]string{"user_id": "pu", "pay_type": "F", "no_order": a.Get("no_order")}
+			name := protocol.EPPreauthCapture
+			switch {
+			case i%4 == 0:
+				name, f["money_order"] = protocol.EPPreauthCancel, "50.00"
+			case i%2 == 0:
+				f["money_order"] = "10.00" // the same request each time
+			default:
+				f["money_order"] = fmt.Sprintf("%d.00", i)
+			}
+			r, err := p.c.Do(context.Background(), name, f)
+			return name + " " + code(t, r, err)
+		})
+		done := got[protocol.EPPreauthCapture+" 0000"] + got[protocol.EPPreauthCancel+" 0000"]
+		if done == 0 || got[protocol.EPPreauthCancel+" 0000"] > 0 && got[protocol.EPPreauthCapture+" 0000"] > 0 {
+			t.Fatalf("answers %v: want one operation", got)
+		}
+		state := p.state(a)
+		if state != llgate.CaptureOK && state != llgate.CancelOK {
+			t.Fatalf("state %s after %v", state, got)
+		}
+		for k := range got {
+			switch k {
+			case protocol.EPPreauthCapture + " 0000", protocol.EPPreauthCapture + " 2007", protocol.EPPreauthCapture + " 2006",
+				protocol.EPPreauthCancel + " 0000", protocol.EPPreauthCancel + " 2007", protocol.EPPreauthCancel + " 2006":
+			default:
+				t.Fatalf("unexpected answer %q in %v", k, got)
 			}
 		}
 	})
