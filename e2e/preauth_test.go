@@ -330,5 +330,9 @@ func TestPreauthRace(t *testing.T) {
 				t.Fatalf("unexpected answer %q in %v", k, got)
 			}
 		}
+
+		// A reset clears the authorisation and its capture or cancel.
+		e.admin("POST", "/admin/reset", map[string]any{"oid_partner": oidA}, 200, nil)
+		p.wantState("after the reset", a, "8901")
 	})
 }
