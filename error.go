@@ -70,6 +70,7 @@ const (
 	CodeBadIP          = "1008"
 	CodeUnparseable    = "1012"
 	CodeMerchant       = "3001"
+	CodeNoProduct      = "3010" // the merchant lacks the product line
 	CodeNoAgreement    = "3003"
 	CodeDecrypt        = "4007"
 	CodeSMSSent        = "8888"
@@ -106,6 +107,13 @@ const (
 	CodeNoOriginal = "5002"
 	CodeOverRefund = "5007"
 	CodeNotPaid    = "5008"
+)
+
+// Return codes of pre-authorisation (CONTRACT-easypay-payouts §4.14).
+const (
+	CodeBadAmount     = "7017" // capture or cancel amount out of range
+	CodeCaptureFailed = "8104" // 扣款失败
+	CodeCancelFailed  = "5005" // the cancel was refused
 )
 
 // CodeFailed is a payment that failed for a reason the issuer did not name.

@@ -25,12 +25,20 @@ type PayApply struct {
 	ValidOrder  time.Duration
 	RiskItem    string
 	PayType     string
-	Family      string
+	Family      string // MPAY: the pay_type's family; Easy Payment derives it
 	NoAgree     string
 	Card        *Card
 	SignType    string
 	RequestHash string
 	Addr        netip.Addr // the client address, for the velocity caps
+	// Product is the payment product (PayProductMPAY, PayProductEasypay;
+	// "" = MPAY). For Easy Payment, PayType is the request's (absent = M)
+	// and the engine applies its card rules.
+	Product string
+	// NoSMS pays at once, without a code (the merchant's easypay_no_sms,
+	// Easy Payment direct apply only): Apply returns the order as the
+	// charge left it, with the charge's error (2008 PROCESSING, declines).
+	NoSMS bool
 }
 
 // Apply creates the order and its challenge, commits, then texts the code.
@@ -38,8 +46,13 @@ type PayApply struct {
 // token if the old one died and the order is open); another request under
 // the same no_order answers 1002. Codes: those of binding's card checks,
 // 3003, 1019/1014/1016, 1002, 9704 (caps, velocity or the SMS provider),
-// 1014 (velocity).
+// 1014 (velocity); 3010 when the merchant lacks the product line, and for
+// Easy Payment 1004 (pay_type) and 5601.
 func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
+	a, err := a.terms()
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		var ag *Agreement // read along, for a payment with an agreement
 		o, err := view(ctx, p.Store, func(tx Tx) (*Order, error) {
@@ -54,13 +67,20 @@ func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 		})
 		switch {
 		case err == nil:
-			return p.replay(ctx, a, o)
+			o, err := p.replay(ctx, a, o)
+			if err == nil && a.NoSMS && o.Status == OrderWaiting {
+				return p.payNow(ctx, a.Merchant, o) // a repeat after a crash: pay it now
+			}
+			return o, err
 		case !errors.Is(err, ErrNotFound):
 			return nil, err
 		}
 		o, err = p.create(ctx, a, ag)
 		if errors.Is(err, errRetry) {
 			continue // a concurrent apply took the no_order: answer as a repeat
+		}
+		if err == nil && a.NoSMS {
+			return p.payNow(ctx, a.Merchant, o)
 		}
 		return o, err
 	}
@@ -161,7 +181,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		UserID: a.UserID, Scope: a.Scope, PersonFP: card.personFP, NoAgree: card.noAgree,
 		CardFP: p.Vault.Fingerprint("card", card.card.CardNo), CardMask: MaskCard(card.card.CardNo),
 		BankCode: card.info.BankCode, CardType: card.info.CardType, PayType: a.PayType, BusiPartner: a.BusiPartner,
-		Product: PayProductMPAY,
+		Product: a.Product,
 		Amount:  a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
 		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
 		ValidUntil: now.Add(a.ValidOrder), CreatedAt: now, UpdatedAt: now,
@@ -174,6 +194,9 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	text, err := newCodeText(ctx, p.SMS, p.Mode, m.OidPartner, card.card.Mobile, code, card.smsFails)
 	if err != nil {
 		return nil, err
+	}
+	if a.NoSMS {
+		text = nil // no code is texted: the apply pays at once
 	}
 	var c *Challenge
 	err = p.Store.Update(ctx, func(tx Tx) error {
@@ -191,7 +214,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		if err := tx.InsertOrderEvent(ctx, newEvent(o, now, noteApplied)); err != nil {
 			return err
 		}
-		if c, err = p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
+		if c, err = p.issue(ctx, tx, o, mobileFP, code, now, text != nil); err != nil {
 			return err
 		}
 		if err := text.record(ctx, tx); err != nil {
@@ -206,14 +229,20 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	if err := text.send(ctx); err != nil {
 		return nil, err
 	}
+	if text == nil {
+		return o, nil
+	}
 	p.Pending.put(o.Token, verifySnapshot{c: c, o: asStored(*o), a: card.agreement})
 	return o, nil
 }
 
-// issue creates the order's challenge under o.Token, within the caps.
-func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) (*Challenge, error) {
+// issue creates the order's challenge under o.Token, within the SMS caps
+// when a code is texted.
+func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time, texted bool) (*Challenge, error) {
 	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
-	if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
+	if !texted {
+		// nothing is sent: the caps count texts
+	} else if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
 		return nil, err
 	}
 	c := &Challenge{
@@ -240,7 +269,7 @@ func (p *Payments) text(ctx context.Context, m *Merchant, mobile, code string) e
 // replay answers a repeated apply: the original order; a new token when the
 // old one died and the order is still open.
 func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, error) {
-	if o.RequestHash != a.RequestHash {
+	if o.RequestHash != a.RequestHash || o.Product != a.Product {
 		return nil, Errorf(CodeDuplicateOrder, "no_order %s was used for another request", a.NoOrder)
 	}
 	now := p.Clock.Now()
@@ -286,7 +315,7 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 			return err
 		}
 		out = cur
-		if _, err = p.issue(ctx, tx, cur, mobileFP, code, now); err != nil {
+		if _, err = p.issue(ctx, tx, cur, mobileFP, code, now, !a.NoSMS); err != nil {
 			return err
 		}
 		// The new token's text goes to the card's phone: it counts.
@@ -295,8 +324,13 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 	if err != nil {
 		return nil, err
 	}
-	if out.Token != token {
+	if out.Token != token || a.NoSMS {
 		return out, nil
 	}
 	return out, p.text(ctx, a.Merchant, card.Mobile, code)
+}
+
+// payNow charges a NoSMS order at once: a verify that needs no code.
+func (p *Payments) payNow(ctx context.Context, m *Merchant, o *Order) (*Order, error) {
+	return p.Verify(ctx, &PayVerify{Merchant: m, Token: o.Token, noCode: true})
 }

@@ -23,6 +23,9 @@ type finish struct {
 // holds it (a verify has it from the request); nil reads it.
 func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, secret *OrderSecret, m *Merchant, now time.Time) (finish, error) {
 	f := finish{settleDate: ChinaDate(now), noAgree: o.NoAgree}
+	if o.IsPreauth() {
+		f.settleDate = "" // an authorisation settles nothing: its capture does
+	}
 	if f.noAgree == "" { // card elements: the payment binds the card
 		existing, free, err := p.agreementFor(ctx, o)
 		if err != nil {
@@ -49,7 +52,7 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, sec
 			f.newAgreement = &Agreement{
 				NoAgree: na, Scope: o.Scope, OidPartner: o.OidPartner, UserID: o.UserID, PersonFP: o.PersonFP,
 				CardFP: o.CardFP, CardLast4: last4(card.CardNo), BankCode: info.BankCode, CardType: info.CardType,
-				Family: FamilyOf(o.PayType), MobileMask: MaskPhone(card.Mobile), Sealed: sealed,
+				Family: agreementFamily(o, info.CardType), MobileMask: MaskPhone(card.Mobile), Sealed: sealed,
 				Status: AgreementActive, CreatedAt: now,
 			}
 		}

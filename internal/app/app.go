@@ -154,7 +154,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		sandbox := o.Mode == llgate.ModeSandbox
 		transport = notify.NewTransport(!sandbox, sandbox)
 	}
-	a.Outbox = &llgate.Outbox{Store: o.Store, Vault: v, Clock: a.Clock}
+	a.Outbox = &llgate.Outbox{Store: o.Store, Vault: v, Clock: a.Clock, Merchants: a.Merchants}
 	a.Notifier = &notify.Worker{
 		Outbox: a.Outbox, Transport: transport, Timeout: o.NotifyTimeout,
 		Logger: o.Logger, Metrics: notify.NewMetrics(o.Registry),
