@@ -109,5 +109,12 @@ const (
 	CodeNotPaid    = "5008"
 )
 
+// Return codes of pre-authorisation (CONTRACT-easypay-payouts §4.14).
+const (
+	CodeBadAmount     = "7017" // capture or cancel amount out of range
+	CodeCaptureFailed = "8104" // 扣款失败
+	CodeCancelFailed  = "5005" // the cancel was refused
+)
+
 // CodeFailed is a payment that failed for a reason the issuer did not name.
 const CodeFailed = "1005"

@@ -78,3 +78,13 @@ type Charger interface {
 type LocalCharger interface {
 	ChargeIsLocal() bool
 }
+
+// Preauthorizer is an issuer that captures and releases authorisations
+// (Easy Payment pay_type F): ChargeSuccess, ChargeProcessing (it completes
+// PreauthDelay later), or an *Error carrying the issuer's refusal (8104 for
+// a capture, 5005 for a cancel). An issuer without it completes both at
+// once.
+type Preauthorizer interface {
+	Capture(ctx context.Context, c Charge) (string, error)
+	Release(ctx context.Context, c Charge) (string, error)
+}

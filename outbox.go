@@ -51,6 +51,9 @@ type Outbox struct {
 	Interval    time.Duration // 0 = NotifyInterval
 	MaxAttempts int           // 0 = NotifyMaxAttempts
 	Wake        func()        // tells the deliverer a notification came due (Resend); may be nil
+	// Merchants, when set, gives each delivery its merchant's
+	// notify_content_type (cached); nil: every delivery is NotifyJSONText.
+	Merchants *Merchants
 }
 
 func (o *Outbox) interval() time.Duration {
@@ -123,6 +126,7 @@ type Delivery struct {
 	Notification *Notification // as claimed
 	Start        time.Time     // on the Clock
 	Body         []byte        // the signed body to send, opened; nil when Problem says it cannot be
+	ContentType  string        // the merchant's notify_content_type (NotifyJSONText by default)
 
 	HTTPStatus int           // 0 without an HTTP answer
 	Answer     string        // the answer's first bytes, raw
@@ -144,7 +148,7 @@ type Delivery struct {
 // makes an attempt that fails at once (Problem says why, never the data).
 // ErrLeaseTooShort, or ctx's error: make no attempt, Release the lease.
 func (o *Outbox) Begin(ctx context.Context, n *Notification, timeout time.Duration) (*Delivery, error) {
-	d := &Delivery{Notification: n, Start: o.Clock.Now()}
+	d := &Delivery{Notification: n, Start: o.Clock.Now(), ContentType: NotifyJSONText}
 	// Deliveries wait for a slot, and the sandbox clock can jump.
 	if d.Start.Add(timeout).After(n.LeaseUntil) {
 		return nil, ErrLeaseTooShort
@@ -159,6 +163,13 @@ func (o *Outbox) Begin(ctx context.Context, n *Notification, timeout time.Durati
 		return d, nil
 	}
 	d.Body, d.known = body, personalValues(body)
+	if o.Merchants != nil {
+		// A merchant that cannot be read (deleted by a reset meanwhile)
+		// gets the default: the attempt itself says what happened.
+		if a, err := o.Merchants.Auth(ctx, n.OidPartner); err == nil {
+			d.ContentType = a.Merchant.ContentType()
+		}
+	}
 	return d, nil
 }
 

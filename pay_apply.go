@@ -35,6 +35,10 @@ type PayApply struct {
 	// "" = MPAY). For Easy Payment, PayType is the request's (absent = M)
 	// and the engine applies its card rules.
 	Product string
+	// NoSMS pays at once, without a code (the merchant's easypay_no_sms,
+	// Easy Payment direct apply only): Apply returns the order as the
+	// charge left it, with the charge's error (2008 PROCESSING, declines).
+	NoSMS bool
 }
 
 // Apply creates the order and its challenge, commits, then texts the code.
@@ -63,13 +67,20 @@ func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 		})
 		switch {
 		case err == nil:
-			return p.replay(ctx, a, o)
+			o, err := p.replay(ctx, a, o)
+			if err == nil && a.NoSMS && o.Status == OrderWaiting {
+				return p.payNow(ctx, a.Merchant, o) // a repeat after a crash: pay it now
+			}
+			return o, err
 		case !errors.Is(err, ErrNotFound):
 			return nil, err
 		}
 		o, err = p.create(ctx, a, ag)
 		if errors.Is(err, errRetry) {
 			continue // a concurrent apply took the no_order: answer as a repeat
+		}
+		if err == nil && a.NoSMS {
+			return p.payNow(ctx, a.Merchant, o)
 		}
 		return o, err
 	}
@@ -184,6 +195,9 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	if err != nil {
 		return nil, err
 	}
+	if a.NoSMS {
+		text = nil // no code is texted: the apply pays at once
+	}
 	var c *Challenge
 	err = p.Store.Update(ctx, func(tx Tx) error {
 		if err := tx.LockPerson(ctx, m.OidPartner, o.PersonFP); err != nil {
@@ -200,7 +214,7 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		if err := tx.InsertOrderEvent(ctx, newEvent(o, now, noteApplied)); err != nil {
 			return err
 		}
-		if c, err = p.issue(ctx, tx, o, mobileFP, code, now); err != nil {
+		if c, err = p.issue(ctx, tx, o, mobileFP, code, now, text != nil); err != nil {
 			return err
 		}
 		if err := text.record(ctx, tx); err != nil {
@@ -215,14 +229,20 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 	if err := text.send(ctx); err != nil {
 		return nil, err
 	}
+	if text == nil {
+		return o, nil
+	}
 	p.Pending.put(o.Token, verifySnapshot{c: c, o: asStored(*o), a: card.agreement})
 	return o, nil
 }
 
-// issue creates the order's challenge under o.Token, within the caps.
-func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time) (*Challenge, error) {
+// issue creates the order's challenge under o.Token, within the SMS caps
+// when a code is texted.
+func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time, texted bool) (*Challenge, error) {
 	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
-	if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
+	if !texted {
+		// nothing is sent: the caps count texts
+	} else if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
 		return nil, err
 	}
 	c := &Challenge{
@@ -295,7 +315,7 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 			return err
 		}
 		out = cur
-		if _, err = p.issue(ctx, tx, cur, mobileFP, code, now); err != nil {
+		if _, err = p.issue(ctx, tx, cur, mobileFP, code, now, !a.NoSMS); err != nil {
 			return err
 		}
 		// The new token's text goes to the card's phone: it counts.
@@ -304,8 +324,13 @@ func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, e
 	if err != nil {
 		return nil, err
 	}
-	if out.Token != token {
+	if out.Token != token || a.NoSMS {
 		return out, nil
 	}
 	return out, p.text(ctx, a.Merchant, card.Mobile, code)
+}
+
+// payNow charges a NoSMS order at once: a verify that needs no code.
+func (p *Payments) payNow(ctx context.Context, m *Merchant, o *Order) (*Order, error) {
+	return p.Verify(ctx, &PayVerify{Merchant: m, Token: o.Token, noCode: true})
 }

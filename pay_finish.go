@@ -23,6 +23,9 @@ type finish struct {
 // holds it (a verify has it from the request); nil reads it.
 func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, secret *OrderSecret, m *Merchant, now time.Time) (finish, error) {
 	f := finish{settleDate: ChinaDate(now), noAgree: o.NoAgree}
+	if o.IsPreauth() {
+		f.settleDate = "" // an authorisation settles nothing: its capture does
+	}
 	if f.noAgree == "" { // card elements: the payment binds the card
 		existing, free, err := p.agreementFor(ctx, o)
 		if err != nil {

@@ -79,3 +79,16 @@ func agreementFamily(o *Order, cardType string) string {
 	}
 	return FamilyDebit
 }
+
+// QueryPayType is the pay_type the order query reports: MPAY's as sent;
+// Easy Payment's F and D as sent, a regular payment M (debit) or N
+// (credit) by its card (§4.7).
+func QueryPayType(o *Order) string {
+	if o.Product != PayProductEasypay || o.PayType == EasypayPreauth || o.PayType == "D" {
+		return o.PayType
+	}
+	if o.CardType == "3" {
+		return "N"
+	}
+	return "M"
+}

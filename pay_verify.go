@@ -15,6 +15,12 @@ type PayVerify struct {
 	Code     string
 	NoOrder  string
 	Amount   Amount // 0: not sent
+	DtOrder  string // "": not sent
+	// Product, when set, is the payment product the token's order must be
+	// (an Easy Payment verify takes no MPAY token); "": any.
+	Product string
+
+	noCode bool // a NoSMS apply paying at once: no code to check
 }
 
 // NewPayments returns p ready to use: it chooses, once, how a verify
@@ -190,7 +196,7 @@ func (p *Payments) mayPayAtOnce(v *PayVerify, s verifySnapshot, now time.Time) b
 	o := s.o
 	l := limits(v.Merchant)
 	return tokenFits(v, s.c, o) && o.Status == OrderWaiting && now.Before(o.ValidUntil) &&
-		codeAccepted(p.Vault, s.c, v.Code, now) &&
+		(v.noCode || codeAccepted(p.Vault, s.c, v.Code, now)) &&
 		(o.NoAgree == "" || s.a != nil && s.a.Status == AgreementActive) &&
 		(l.PerTxn <= 0 || o.Amount <= l.PerTxn)
 }
@@ -199,7 +205,8 @@ func (p *Payments) mayPayAtOnce(v *PayVerify, s verifySnapshot, now time.Time) b
 // amount v names (when it names them) are its order's.
 func tokenFits(v *PayVerify, c *Challenge, o *Order) bool {
 	return c.Kind == ChallengePay && c.OidPartner == v.Merchant.OidPartner && c.Ref == o.OidPaybill &&
-		(v.NoOrder == "" || v.NoOrder == o.NoOrder) && (v.Amount == 0 || v.Amount == o.Amount)
+		(v.NoOrder == "" || v.NoOrder == o.NoOrder) && (v.Amount == 0 || v.Amount == o.Amount) &&
+		(v.DtOrder == "" || v.DtOrder == o.DtOrder) && (v.Product == "" || v.Product == o.Product)
 }
 
 // sameCharge says whether the locked order is still the one the issuer was
@@ -263,7 +270,10 @@ func (p *Payments) verifyUnderLock(ctx context.Context, tx Tx, v *PayVerify, now
 	case o.Status == OrderProcessing:
 		return nil, nil, Errorf(CodeProcessing, "order is processing"), nil
 	}
-	changed, err := checkCode(p.Vault, c, v.Code, now)
+	changed, err := false, error(nil)
+	if !v.noCode {
+		changed, err = checkCode(p.Vault, c, v.Code, now)
+	}
 	if err != nil {
 		if changed {
 			return nil, nil, err, tx.UpdateChallenge(ctx, c)

@@ -72,6 +72,10 @@ func (r *Refunds) Apply(ctx context.Context, a *RefundApply) (*Refund, *Order, e
 			case now.After(o.PaidAt.AddDate(0, RefundWindow, 0)):
 				return Errorf(CodeClosed, "the payment is older than %d months", RefundWindow)
 			}
+			paid, err := refundable(ctx, tx, o, now)
+			if err != nil {
+				return err
+			}
 			refunds, err := tx.RefundsOf(ctx, o.OidPaybill)
 			if err != nil {
 				return err
@@ -82,7 +86,7 @@ func (r *Refunds) Apply(ctx context.Context, a *RefundApply) (*Refund, *Order, e
 					taken += f.Amount // pending refunds count too
 				}
 			}
-			if taken+a.Amount > o.Amount {
+			if taken+a.Amount > paid {
 				return Errorf(CodeOverRefund, "refunds would exceed the payment")
 			}
 			out = &Refund{
@@ -227,7 +231,13 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 		cur.Status, cur.SettledAt, cur.SettleDate = RefundSuccess, now, ChinaDate(now)
 		events := []*OrderEvent{newEvent(o, now, refundNote(cur, "settled (state 2)"))}
 		o.Refunded += cur.Amount
-		if o.Refunded >= o.Amount && o.Status != OrderRefund {
+		paid := o.Amount
+		if o.IsPreauth() { // what its capture took
+			if paid, err = refundable(ctx, tx, o, now); err != nil {
+				return err
+			}
+		}
+		if o.Refunded >= paid && o.Status != OrderRefund {
 			o.Status = OrderRefund
 			events = append(events, newEvent(o, now, noteRefunded))
 		}
@@ -247,4 +257,24 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 		r.Wake()
 	}
 	return err
+}
+
+// refundable is what may be refunded of a paid order in all: the amount,
+// or for a pre-authorisation the captured amount once the capture is done
+// (5008 before).
+func refundable(ctx context.Context, tx Tx, o *Order, now time.Time) (Amount, error) {
+	if !o.IsPreauth() {
+		return o.Amount, nil
+	}
+	pa, err := tx.Preauth(ctx, o.OidPaybill)
+	if errors.Is(err, ErrNotFound) {
+		return 0, Errorf(CodeNotPaid, "the authorisation is not captured")
+	}
+	if err != nil {
+		return 0, err
+	}
+	if PreauthStateAt(o, pa, now) != CaptureOK {
+		return 0, Errorf(CodeNotPaid, "the authorisation is not captured")
+	}
+	return pa.Amount, nil
 }

@@ -17,20 +17,38 @@ type Sandbox struct {
 	Log       *RequestLog
 	// Wake tells the background work that something may have come due.
 	Wake func()
+	// Settle, when set, settles the payments and refunds that are due
+	// (the settle loop's work), run by Advance before it returns.
+	Settle func(context.Context) error
 }
 
 // Advance moves the clock forward by d for every replica (d from 1 second to
-// 10 years) and wakes the work that may have come due.
+// 10 years), settles what that made due, and wakes the work that may have
+// come due (notifications among it).
 func (s *Sandbox) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
 	if d < time.Second || d > MaxAdvance {
 		return time.Time{}, &ValidationError{Msg: "advance_seconds must be a whole number from 1 to 315360000"}
 	}
 	now, err := s.Clock.Advance(ctx, d)
-	if err == nil && s.Wake != nil {
+	if err != nil {
+		return now, err
+	}
+	if s.Settle != nil {
+		// What the step made due is settled before the caller hears the
+		// new time, so a query right after it sees the outcome. Bounded:
+		// the settle loop finishes whatever this leaves.
+		sctx, cancel := context.WithTimeout(ctx, settleOnAdvance)
+		_ = s.Settle(sctx)
+		cancel()
+	}
+	if s.Wake != nil {
 		s.Wake()
 	}
-	return now, err
+	return now, nil
 }
+
+// settleOnAdvance bounds the settling a clock step waits for.
+const settleOnAdvance = 5 * time.Second
 
 // MaxAdvance is the longest step the clock takes at once.
 const MaxAdvance = 10 * 365 * 24 * time.Hour

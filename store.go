@@ -48,6 +48,7 @@ type Tx interface {
 	VelocityTx
 	OrderTx
 	RefundTx
+	PreauthTx
 	ResetTx
 	CheckoutTx
 }

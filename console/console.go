@@ -6,6 +6,7 @@
 package console
 
 import (
+	"context"
 	"crypto/rsa"
 	"embed"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/golive"
 	"github.com/llgate/llgate/web"
 )
 
@@ -42,6 +44,13 @@ type Config struct {
 	// Audit writes one audit log line (the admin API's).
 	ClientAddr func(*http.Request) netip.Addr
 	Audit      func(r *http.Request, action string, attrs ...any)
+	// Changes names the merchant-object fields that differ between before
+	// (nil: none yet) and after, for the audit log (md5: the MD5 key was
+	// set); nil: the audit lines name no fields.
+	Changes func(before, after *llgate.Merchant, md5 bool) []string
+	// GoLive runs the go-live check of a merchant's notify URL (the button
+	// on the coverage page); nil hides the button.
+	GoLive func(ctx context.Context, oidPartner, notifyURL string) (*golive.Report, error)
 }
 
 // Console serves the pages.
@@ -110,6 +119,7 @@ func (c *Console) routes() http.Handler {
 		page("GET /console/clock", c.clockPage)
 		page("POST /console/clock", c.clockAdvance)
 		page("GET /console/coverage", c.coveragePage)
+		page("POST /console/coverage/golive", c.goliveRun)
 	}
 	// Forms post from the console's own pages only: cross-origin posts are
 	// refused before any handler runs (Sec-Fetch-Site, Origin), and every

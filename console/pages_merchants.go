@@ -160,16 +160,18 @@ func (c *Console) merchantCreate(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "merchant", "New merchant", f)
 		return
 	}
-	c.cfg.Audit(r, "merchant.create", "oid_partner", m.OidPartner, "via", "console")
+	c.cfg.Audit(r, "merchant.create", "oid_partner", m.OidPartner, "fields", c.changes(nil, m, md5 != ""), "via", "console")
 	http.Redirect(w, r, "/console/merchants/"+m.OidPartner+"?done=Created.", http.StatusSeeOther)
 }
 
 func (c *Console) merchantUpdate(w http.ResponseWriter, r *http.Request) {
 	oid := r.PathValue("oid")
 	p, _, err := patchOf(r)
-	var m *llgate.Merchant
+	var before, m *llgate.Merchant
 	if err == nil {
-		m, err = c.cfg.Merchants.Patch(r.Context(), oid, p)
+		if before, err = c.cfg.Merchants.Get(r.Context(), oid); err == nil {
+			m, err = c.cfg.Merchants.Patch(r.Context(), oid, p)
+		}
 	}
 	if errors.Is(err, llgate.ErrNotFound) {
 		c.fail(w, r, err)
@@ -186,7 +188,7 @@ func (c *Console) merchantUpdate(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "merchant", "Merchant "+oid, f)
 		return
 	}
-	c.cfg.Audit(r, "merchant.update", "oid_partner", m.OidPartner, "via", "console")
+	c.cfg.Audit(r, "merchant.update", "oid_partner", m.OidPartner, "fields", c.changes(before, m, p.MD5Key != nil), "via", "console")
 	http.Redirect(w, r, "/console/merchants/"+m.OidPartner+"?done=Saved.", http.StatusSeeOther)
 }
 
@@ -219,4 +221,12 @@ func velocityOf(phones, cards string) (llgate.Velocity, error) {
 		*x.dst = n
 	}
 	return v, nil
+}
+
+// changes names the fields a form changed (never their values).
+func (c *Console) changes(before, after *llgate.Merchant, md5 bool) []string {
+	if c.cfg.Changes == nil {
+		return nil
+	}
+	return c.cfg.Changes(before, after, md5)
 }

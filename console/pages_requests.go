@@ -1,11 +1,13 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	llgate "github.com/llgate/llgate"
+	"github.com/llgate/llgate/golive"
 	"github.com/llgate/llgate/protocol"
 )
 
@@ -25,9 +27,9 @@ type requestData struct {
 	Detail *llgate.RequestDetail
 	Pasted string
 	Diff   *llgate.SignDiff
-	Before string // the pasted source up to the first differing byte
-	At     string // the differing byte
-	After  string
+	Before string // the pasted source's fields before the one that differs
+	At     string // the field (k=v) holding the first differing byte
+	After  string // the fields after it
 }
 
 // requestPage shows one request, decoded and masked; posted with a sign
@@ -49,22 +51,36 @@ func (c *Console) requestPage(w http.ResponseWriter, r *http.Request) {
 		diff := c.cfg.Log.Compare(d.Sign, v.Pasted)
 		v.Diff = &diff
 		if !diff.Same && diff.Offset <= len(v.Pasted) {
-			// Shown masked, like everything else on the page.
-			v.Before = llgate.MaskText(v.Pasted[:diff.Offset])
-			if diff.Offset < len(v.Pasted) {
-				v.At, v.After = llgate.MaskText(v.Pasted[diff.Offset:diff.Offset+1]), llgate.MaskText(v.Pasted[diff.Offset+1:])
-			}
+			v.Before, v.At, v.After = markField(v.Pasted, diff.Offset)
 		}
 		v.Pasted = llgate.MaskText(v.Pasted)
 	}
 	c.render(w, r, http.StatusOK, "request", "Request", v)
 }
 
+// markField splits a pasted sign source around the k=v field holding byte
+// offset, each part masked on its own. The parts are whole fields: a part
+// cut inside a key would hide the key from the mask and show its value.
+func markField(src string, offset int) (before, at, after string) {
+	start := strings.LastIndexByte(src[:offset], '&') + 1
+	end := len(src)
+	if i := strings.IndexByte(src[offset:], '&'); i >= 0 {
+		end = offset + i
+	}
+	return llgate.MaskText(src[:start]), llgate.MaskText(src[start:end]), llgate.MaskText(src[end:])
+}
+
 type coverageData struct {
 	Merchant  string
 	Merchants []*llgate.Merchant
 	Endpoints []coverageEndpoint
+	GoLive    bool           // the go-live button is offered
+	NotifyURL string         // the last notify URL checked
+	Report    *golive.Report // the go-live check just run
+	Error     string
 }
+
+func (d *coverageData) FormError() string { return d.Error }
 
 type coverageEndpoint struct {
 	Endpoint *protocol.Endpoint
@@ -82,7 +98,12 @@ type coverageCode struct {
 // coveragePage shows, for one merchant, every return code of the endpoints
 // it called: met (how often, when last) or never met, with how to meet it.
 func (c *Console) coveragePage(w http.ResponseWriter, r *http.Request) {
-	d := coverageData{Merchant: r.URL.Query().Get("oid_partner")}
+	d := &coverageData{Merchant: r.URL.Query().Get("oid_partner")}
+	c.renderCoverage(w, r, d)
+}
+
+func (c *Console) renderCoverage(w http.ResponseWriter, r *http.Request, d *coverageData) {
+	d.GoLive = c.cfg.GoLive != nil
 	var err error
 	if d.Merchants, err = c.cfg.Merchants.List(r.Context()); err != nil {
 		c.fail(w, r, err)
@@ -97,6 +118,31 @@ func (c *Console) coveragePage(w http.ResponseWriter, r *http.Request) {
 		d.Endpoints = coverage(counts)
 	}
 	c.render(w, r, http.StatusOK, "coverage", "Coverage", d)
+}
+
+// goliveRun runs the go-live check against the notify URL the operator
+// typed (only that address is called) and shows its report above the
+// merchant's coverage.
+func (c *Console) goliveRun(w http.ResponseWriter, r *http.Request) {
+	d := &coverageData{Merchant: r.PostFormValue("oid_partner"), NotifyURL: strings.TrimSpace(r.PostFormValue("notify_url"))}
+	if c.cfg.GoLive == nil {
+		c.fail(w, r, llgate.ErrNotFound)
+		return
+	}
+	rep, err := c.cfg.GoLive(r.Context(), d.Merchant, d.NotifyURL)
+	var ve *llgate.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		d.Error = ve.Msg
+	case errors.Is(err, llgate.ErrNotFound):
+		d.Error = "no merchant " + d.Merchant
+	case err != nil:
+		d.Error = "The check could not run: " + err.Error()
+	default:
+		d.Report = rep
+		c.cfg.Audit(r, "golive.run", "oid_partner", d.Merchant, "pass", rep.Pass, "via", "console")
+	}
+	c.renderCoverage(w, r, d)
 }
 
 // coverage joins the request log's counts with the codes each endpoint can

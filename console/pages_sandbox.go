@@ -56,6 +56,9 @@ func (c *Console) smsPage(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "sms", "SMS inbox", d)
 }
 
+// streamLife bounds one live-update stream.
+const streamLife = 30 * time.Second
+
 // smsEvents streams a message whenever a new text reaches the watched phone,
 // so the page updates live (EventSource). It looks every 300 ms: a text
 // another replica sent counts too.
@@ -80,9 +83,15 @@ func (c *Console) smsEvents(w http.ResponseWriter, r *http.Request) {
 	seen := latest()
 	tick := time.NewTicker(300 * time.Millisecond)
 	defer tick.Stop()
+	// A stream ends after a while and the browser reconnects (retry), so
+	// no stream holds a server's shutdown, or a connection, for long.
+	end := time.NewTimer(streamLife)
+	defer end.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-end.C:
 			return
 		case <-tick.C:
 		}

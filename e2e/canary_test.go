@@ -29,6 +29,7 @@ import (
 	"github.com/llgate/llgate/internal/app"
 	"github.com/llgate/llgate/issuer"
 	"github.com/llgate/llgate/postgres"
+	"github.com/llgate/llgate/protocol"
 	"github.com/llgate/llgate/sqlite"
 )
 
@@ -181,9 +182,20 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 	rf, err := c.Refund(ctx, map[string]string{"no_refund": nextOrder("canary-refund"), "dt_refund": "20261122100500",
 		"money_refund": "5.00", "oid_paybill": pa.Get("oid_paybill"), "notify_url": echo})
 	wantCode(t, "refund", rf, err, "0000")
+	// Easy Payment: a pre-authorisation with the credit card's elements
+	// through the direct API, captured.
+	ef := easyFields("canary-payer", nextOrder("canary-f"), "9.00", echo, "F", p, canary.credit)
+	ef["vali_date"], ef["cvv2"] = "3012", canary.cvv2
+	ea, err := c.Do(ctx, protocol.EPEasypayApply, ef)
+	wantCode(t, "easypay apply (F)", ea, err, "0000")
+	ev, err := c.Do(ctx, protocol.EPEasypayVerify, map[string]string{"token": ea.Get("token"), "verify_code": e.lastCode(canary.mobile)})
+	wantCode(t, "easypay verify (F)", ev, err, "0000")
+	ec, err := c.Do(ctx, protocol.EPPreauthCapture, map[string]string{"user_id": "canary-payer", "pay_type": "F",
+		"no_order": ea.Get("no_order"), "money_order": "5.00", "info_order": "capture note"})
+	wantCode(t, "capture", ec, err, "0000")
 	e.advance(6 * time.Minute)
 	e.settle()
-	e.waitAttempts(oidA, 2)
+	e.waitAttempts(oidA, 3)
 
 	// Failures are logged and recorded in the request log: they must be masked too.
 	other := *c
@@ -215,6 +227,23 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 	}
 	for _, rp := range reports.Reports {
 		answers = append(answers, e.adminBody("GET", "/admin/reports/"+rp.Name))
+	}
+	// Every console page, the signature doctor fed a pasted sign source
+	// holding the canaries, and the canary phone's SMS inbox.
+	pasted := "acct_name=" + canary.name + "&bind_mob=" + canary.mobile + "&card_no=" + canary.card + "&id_no=" + canary.idNo + "&oid_partner=" + oidA
+	pages := consolePages(t, e.srv.URL, canary.mobile, pasted)
+	for _, want := range []string{"/console/payments", "/console/agreements", "/console/refunds", "/console/notifications", "/console/requests"} {
+		if _, ok := pages[want]; !ok {
+			t.Errorf("the console crawl did not reach %s", want)
+		}
+	}
+	doctored := 0
+	for p, html := range pages {
+		doctored += strings.Count(p, "POST ")
+		scan(t, "console page "+p, []byte(html))
+	}
+	if doctored == 0 {
+		t.Error("the crawl ran no signature doctor")
 	}
 	return answers
 }

@@ -56,6 +56,13 @@ func limitsOff(o *app.Options) { o.Limits = false }
 
 func newEnv(t *testing.T, store llgate.Store, opts ...envOption) *env {
 	t.Helper()
+	return startEnv(t, store, true, opts...)
+}
+
+// startEnv is newEnv; without background work (work false) nothing is
+// settled or notified but by what a request or the test does.
+func startEnv(t *testing.T, store llgate.Store, work bool, opts ...envOption) *env {
+	t.Helper()
 	o := app.Options{
 		Store: store, MasterKey: vault.GenerateMasterKey(), AdminToken: adminToken, Limits: true,
 		PlatformKey: mustKey(t, "platform_private_pkcs8.pem"),
@@ -71,7 +78,10 @@ func newEnv(t *testing.T, store llgate.Store, opts ...envOption) *env {
 	e := &env{t: t, app: a, keyCache: map[string]*rsa.PrivateKey{}}
 	e.srv = httptest.NewServer(a.Server)
 	ctx, cancel := context.WithCancel(context.Background())
-	wait := a.Start(ctx)
+	wait := func() {}
+	if work {
+		wait = a.Start(ctx)
+	}
 	t.Cleanup(func() { cancel(); wait(); e.srv.Close(); a.Close() })
 	return e
 }

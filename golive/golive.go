@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	llgate "github.com/llgate/llgate"
@@ -182,4 +183,13 @@ func (c *Checker) validate() error {
 		}
 	}
 	return nil
+}
+
+// SignTypeFor is the sign type a check of a merchant allowing signTypes
+// uses: RSA, unless the merchant's list is known and lacks it.
+func SignTypeFor(signTypes []string) string {
+	if len(signTypes) > 0 && !slices.Contains(signTypes, llgate.SignRSA) {
+		return llgate.SignSHA256
+	}
+	return llgate.SignRSA
 }

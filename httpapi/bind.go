@@ -121,6 +121,12 @@ func (api *bindAPI) list(ctx context.Context, r *Request) (*Answer, error) {
 	filter := llgate.AgreementFilter{Scope: sc, UserID: f.Get("user_id"), NoAgree: f.Get("no_agree")}
 	if pt := f.Get("pay_type"); pt != "" {
 		filter.Family = llgate.FamilyOf(pt)
+		if filter.Family == llgate.FamilyEasy {
+			// No bind makes an F agreement: F lists the credit cards a
+			// pre-authorisation can use, those its payments bound among
+			// them (CONTRACT-easypay-payouts §4.7).
+			filter.Family = llgate.FamilyCredit
+		}
 	}
 	if c := f.Get("card_no"); c != "" {
 		filter.CardFP = api.b.CardFingerprint(c)

@@ -25,6 +25,24 @@ func (api *payAPI) endpoints() map[string]Endpoint {
 }
 
 func (api *payAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
+	a, err := payApplyOf(r)
+	if err != nil {
+		return nil, err
+	}
+	o, err := api.p.Apply(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	f := r.Fields
+	return r.answer(llgate.CodeSMSSent, map[string]string{
+		"oid_partner": o.OidPartner, "user_id": o.UserID, "no_order": o.NoOrder, "dt_order": o.DtOrder,
+		"oid_paybill": o.OidPaybill, "money_order": o.MoneyOrder, "token": o.Token, "info_order": f.Get("info_order"),
+	}, nil), nil
+}
+
+// payApplyOf reads a pay apply (MPAY or Easy Payment direct) from the
+// checked request fields; the caller sets the product.
+func payApplyOf(r *Request) (*llgate.PayApply, error) {
 	f := r.Fields
 	amount, err := protocol.ParseAmount("money_order", f.Get("money_order"))
 	if err != nil {
@@ -47,21 +65,14 @@ func (api *payAPI) apply(ctx context.Context, r *Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := api.p.Apply(ctx, &llgate.PayApply{
+	return &llgate.PayApply{
 		Merchant: r.Merchant.Merchant, Scope: sc, UserID: f.Get("user_id"), NoOrder: f.Get("no_order"),
 		DtOrder: f.Get("dt_order"), BusiPartner: f.Get("busi_partner"), NameGoods: f.Get("name_goods"),
 		InfoOrder: f.Get("info_order"), Amount: amount, MoneyOrder: f.Get("money_order"),
 		NotifyURL: f.Get("notify_url"), ValidOrder: valid, RiskItem: f.Get("risk_item"),
 		PayType: f.Get("pay_type"), Family: llgate.FamilyOf(f.Get("pay_type")), NoAgree: f.Get("no_agree"), Card: card,
 		SignType: r.SignType, RequestHash: requestHash(f), Addr: r.Addr,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r.answer(llgate.CodeSMSSent, map[string]string{
-		"oid_partner": o.OidPartner, "user_id": o.UserID, "no_order": o.NoOrder, "dt_order": o.DtOrder,
-		"oid_paybill": o.OidPaybill, "money_order": o.MoneyOrder, "token": o.Token, "info_order": f.Get("info_order"),
-	}, nil), nil
+	}, nil
 }
 
 // requestHash identifies a request for replays: every decoded field but
@@ -109,9 +120,24 @@ func (api *payAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 		return nil, err
 	}
 	fields := orderFields(o, s.InfoOrder)
-	fields["result_pay"], fields["pay_type"], fields["bank_code"] = o.Status, o.PayType, o.BankCode
+	fields["result_pay"], fields["pay_type"], fields["bank_code"] = o.Status, llgate.QueryPayType(o), o.BankCode
 	if o.Status == llgate.OrderSuccess || o.Status == llgate.OrderRefund {
 		fields["settle_date"] = o.SettleDate
+	}
+	if o.IsPreauth() {
+		// The authorisation's state decides (§4.6, Decision 18); only a
+		// capture settles.
+		res, err := api.p.PreauthQuery(ctx, &llgate.PreauthOp{Merchant: r.Merchant.Merchant, OidPaybill: o.OidPaybill})
+		if err != nil {
+			return nil, err
+		}
+		fields["result_pay"], fields["settle_date"] = llgate.PreauthResultPay(res.State), ""
+		if res.State == llgate.CaptureOK {
+			fields["settle_date"] = res.Preauth.SettleDate
+			if o.Status == llgate.OrderRefund { // the capture refunded in full
+				fields["result_pay"] = llgate.OrderRefund
+			}
+		}
 	}
 	unsigned := map[string]any{"card_no": o.CardMask}
 	if f.Get("query_version") == "1.1" {

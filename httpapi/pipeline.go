@@ -164,7 +164,7 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited: merchant")
 	}
 	fields, encrypted := outer, false
-	if e.Transport == protocol.Envelope && outer.Has("pay_load") {
+	if e.OpensEnvelope() && outer.Has("pay_load") {
 		if fields, err = s.openEnvelope(x, outer); err != nil {
 			return nil, err
 		}

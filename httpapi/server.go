@@ -123,6 +123,8 @@ func New(cfg Config) *Server {
 	for _, part := range []map[string]Endpoint{
 		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
 		(&payAPI{p: cfg.Payments}).endpoints(),
+		(&easypayAPI{p: cfg.Payments}).endpoints(),
+		(&preauthAPI{p: cfg.Payments}).endpoints(),
 		(&refundAPI{r: cfg.Refunds}).endpoints(),
 	} {
 		for name, ep := range part {

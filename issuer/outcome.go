@@ -51,3 +51,10 @@ func codeSet(codes ...string) map[string]string {
 	}
 	return m
 }
+
+// Pre-authorisation outcomes (CONTRACT-easypay-payouts §4.13): the
+// authorised card's digits choose what a capture or a cancel answers.
+const (
+	OutcomeCaptureFails = "8104" // capture answers 8104, PR13
+	OutcomeCancelFails  = "5005" // cancel answers 5005, PR16
+)

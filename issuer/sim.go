@@ -146,3 +146,31 @@ func (s *Simulated) Refund(ctx context.Context, c llgate.Charge) error {
 	}
 	return nil
 }
+
+var _ llgate.Preauthorizer = (*Simulated)(nil)
+
+// Capture takes an authorised amount. With test-card outcomes on, 2008
+// keeps it processing (the capture completes 5 minutes later by the clock)
+// and 8104 declines it.
+func (s *Simulated) Capture(ctx context.Context, c llgate.Charge) (string, error) {
+	return s.preauthOutcome(c, OutcomeCaptureFails)
+}
+
+// Release cancels an authorisation. With test-card outcomes on, 2008 keeps
+// it processing and 5005 refuses it.
+func (s *Simulated) Release(ctx context.Context, c llgate.Charge) (string, error) {
+	return s.preauthOutcome(c, OutcomeCancelFails)
+}
+
+func (s *Simulated) preauthOutcome(c llgate.Charge, fails string) (string, error) {
+	if !s.Outcomes {
+		return llgate.ChargeSuccess, nil
+	}
+	switch Outcome(c.CardNo) {
+	case OutcomeProcessing:
+		return llgate.ChargeProcessing, nil
+	case fails:
+		return "", llgate.Errorf(fails, "test card outcome %s", fails)
+	}
+	return llgate.ChargeSuccess, nil
+}

@@ -40,7 +40,11 @@ func (w *Worker) post(ctx context.Context, d *llgate.Delivery) {
 		d.Problem = "bad notify_url: " + unwrapURL(err).Error()
 		return
 	}
-	req.Header.Set("Content-Type", ContentType)
+	ct := d.ContentType
+	if ct == "" {
+		ct = ContentType
+	}
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("User-Agent", "llgate-notify")
 	resp, err := w.client.Do(req)
 	if err != nil {

@@ -17,13 +17,39 @@ var codeIndex = func() map[string]int {
 	return m
 }()
 
-// Message returns the documented ret_msg of code, or "" if it is unknown.
+// Message returns the documented ret_msg of code (a pre-authorisation
+// state included), or "" if it is unknown.
 func Message(code string) string {
 	if i, ok := codeIndex[code]; ok {
 		return codeTable[i].Message
 	}
+	for _, s := range preauthStates {
+		if s.Code == code {
+			return s.Message
+		}
+	}
 	return ""
 }
+
+// preauthStates are the pre-authorisation states /preauthquery.htm answers
+// as ret_code (CONTRACT-easypay-payouts §4.14; 2003 and 2006 are in the
+// docs' table). Not in return-codes.md: the messages are ours.
+var preauthStates = []CodeInfo{
+	{"PR07", "预授权成功", "Pre-authorisation succeeded"},
+	{"PR08", "预授权待验证", "Pre-authorisation waiting for the SMS code"},
+	{"PR09", "预授权处理中", "Pre-authorisation processing"},
+	{"PR10", "预授权失败", "Pre-authorisation failed"},
+	{"PR11", "预授权完成成功", "Capture succeeded"},
+	{"PR12", "预授权完成处理中", "Capture processing"},
+	{"PR13", "预授权完成失败", "Capture failed"},
+	{"PR14", "预授权撤销成功", "Pre-authorisation cancelled"},
+	{"PR15", "预授权撤销处理中", "Cancel processing"},
+	{"PR16", "预授权撤销失败", "Cancel failed"},
+}
+
+// PreauthStates returns the pre-authorisation state codes with their
+// messages.
+func PreauthStates() []CodeInfo { return append([]CodeInfo(nil), preauthStates...) }
 
 // RetMsg is the ret_msg to send with code. A 1004 names the field inside
 // full-width parentheses, replacing the table's placeholder "（具体参数名）";
@@ -45,4 +71,17 @@ func RetMsg(code, field string) string {
 // Codes returns the whole table in the docs' order.
 func Codes() []CodeInfo {
 	return append([]CodeInfo(nil), codeTable...)
+}
+
+// IsPreauthState says whether code is a state /preauthquery.htm answers.
+func IsPreauthState(code string) bool {
+	if code == "2003" || code == "2006" {
+		return true
+	}
+	for _, s := range preauthStates {
+		if s.Code == code {
+			return true
+		}
+	}
+	return false
 }

@@ -81,6 +81,41 @@ var endpointCodes = map[string][]CodeTrigger{
 		{"1111", "test card 6222020000000111112"}, {"9094", "test card 6222020000000190942"},
 		{"9990", "test card 6222020000000199901"}, {"9991", "test card 6222020000000199919"}},
 		codeVerifyCodes, limitCodes),
+	EPEasypayApply: join([]CodeTrigger{{"0000", "a valid Easy Payment apply (merchants with easypay_no_sms: paid at once)"},
+		{"3010", "a merchant whose products leave out easypay"},
+		{"5601", "pay_type F with a debit card"},
+		{"2008", "easypay_no_sms with test card 6222020000000120089: PROCESSING, paid 5 minutes later by the clock"},
+		{"1002", "another request under a no_order used before (by any product)"},
+		{"3003", "a no_agree that is unknown or unbound"}}, limitCodes, cardCodes),
+	EPEasypayVerify: join([]CodeTrigger{{"0000", "the right code (pay_type F: the authorisation, PR07)"},
+		{"2006", "verify after valid_order ran out (valid_order 1, advance the clock 2 minutes)"},
+		{"2007", "verify an order that is paid already"},
+		{"2008", "test card 6222020000000120089: PROCESSING, paid 5 minutes later by the clock"},
+		{"3003", "unbind the agreement between apply and verify"},
+		{"6001", "test card 6222020000000160010"}, {"1005", "test card 6222020000000110056"}},
+		codeVerifyCodes, limitCodes),
+	EPPreauthCapture: {{"0000", "capture an authorised order (PR07 → PR11)"},
+		{"8901", "an unknown order, another merchant's or user's, or not pay_type F"},
+		{"7017", "money_order 0 or over the authorised amount"},
+		{"5008", "an order not authorised yet (verify first)"},
+		{"2007", "capture a captured order with another request, or cancel a captured one"},
+		{"2006", "capture a cancelled order, one whose capture failed, or one authorised 30 days ago (advance the clock)"},
+		{"2008", "a card with outcome digits 2008: PR12, PR11 5 minutes later"},
+		{"8104", "a card with outcome digits 8104: PR13"}},
+	EPPreauthCancel: {{"0000", "cancel an authorised order (PR07 → PR14)"},
+		{"8901", "an unknown order, another merchant's or user's, or not pay_type F"},
+		{"7017", "money_order other than the authorised amount"},
+		{"5008", "an order not authorised yet"},
+		{"2007", "cancel a captured order"},
+		{"2006", "cancel an expired order or one whose capture failed"},
+		{"2008", "a card with outcome digits 2008: PR15, PR14 5 minutes later"},
+		{"5005", "a card with outcome digits 5005: PR16"}},
+	EPPreauthQuery: {{"PR07", "an authorised order"}, {"PR08", "after the apply, before the verify"},
+		{"PR09", "the 2008 card's verify, for 5 minutes"}, {"PR10", "a declined verify (6001 card)"},
+		{"PR11", "captured"}, {"PR12", "captured with a 2008 card, for 5 minutes"}, {"PR13", "captured with an 8104 card"},
+		{"PR14", "cancelled"}, {"PR15", "cancelled with a 2008 card, for 5 minutes"}, {"PR16", "cancelled with a 5005 card"},
+		{"2003", "a checkout order before its SMS"}, {"2006", "valid_order ran out, or 30 days after PR07"},
+		{"8901", "an unknown order, another merchant's, or not pay_type F"}},
 	EPOrderQuery:     {{"0000", "an order of the merchant"}, {"8901", "an unknown order, or another merchant's"}},
 	EPRefund:         refundCodes,
 	EPExchangeRefund: refundCodes,
@@ -106,7 +141,7 @@ func join(parts ...[]CodeTrigger) []CodeTrigger {
 // the envelope's and the pipeline's, each code once.
 func CodesOf(e *Endpoint) []CodeTrigger {
 	all := join(endpointCodes[e.Name])
-	if e.Transport == Envelope {
+	if e.OpensEnvelope() {
 		all = append(all, envelopeCodes...)
 	}
 	all = append(all, pipelineCodes...)

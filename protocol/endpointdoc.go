@@ -47,7 +47,8 @@ func WriteEndpointDoc(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("\n## Notifications\n\n")
-	fmt.Fprintf(&b, "Payment (`text/json;charset=utf-8`, signed): %s, and `sign`. Only for merchants with `notify_extra_fields`: %s.\n\n",
+	fmt.Fprintf(&b, "Sent as `text/json;charset=utf-8`, or the merchant's `notify_content_type`.\n\n")
+	fmt.Fprintf(&b, "Payment (signed): %s, and `sign`. Only for merchants with `notify_extra_fields`: %s.\n\n",
 		codeList(PaymentNotice), codeList(PaymentNoticeExtra))
 	fmt.Fprintf(&b, "Refund: %s, and `sign`.\n", codeList(RefundNotice))
 	_, err := io.WriteString(w, b.String())

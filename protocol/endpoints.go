@@ -65,9 +65,12 @@ type Endpoint struct {
 	SharedWith string
 	Selects    func(*Object) bool
 	Transport  Transport
-	Doc        string // the LianLian doc page
-	Summary    string
-	Request    []Field
+	// TolerateEnvelope: a Plain endpoint that also opens a pay_load
+	// envelope when one is sent (Easy Payment direct, §4.5).
+	TolerateEnvelope bool
+	Doc              string // the LianLian doc page
+	Summary          string
+	Request          []Field
 	// Rule checks what depends on several fields, after every field passed.
 	Rule func(*Object) error
 	// Answer lists the signed answer fields of a success (besides
@@ -124,6 +127,11 @@ const (
 	EPRefund          = "refund"
 	EPExchangeRefund  = "exchange-refund"
 	EPRefundQuery     = "refund-query"
+	EPEasypayApply    = "easypay-apply"
+	EPEasypayVerify   = "easypay-verify"
+	EPPreauthCapture  = "preauth-capture"
+	EPPreauthCancel   = "preauth-cancel"
+	EPPreauthQuery    = "preauth-query"
 )
 
 // Host prefixes of the three LianLian hosts (COMPAT.md).
@@ -269,6 +277,33 @@ var Endpoints = []*Endpoint{
 		Unsigned: []string{"bank_name", "memo", "card_no"},
 		Success:  "0000",
 	},
+	easypayApply,
+	easypayVerify,
+	preauthOp(EPPreauthCapture, "/preauthComplete.htm", "easypay-Pre-authorized-complete-API.md",
+		"captures an authorisation (pay_type F), once: 0.01 up to the authorised amount; the rest is released",
+		[]string{"oid_partner", "no_order", "dt_order", "oid_paybill", "money_order", "settle_date", "info_order", "user_id"},
+		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "the amount captured, at most the authorised one"},
+		Field{Name: "info_order", Check: CheckText(255), Doc: "echoed in the answer"},
+		Field{Name: "risk_item", Check: CheckJSONObject, Doc: "accepted"}),
+	preauthOp(EPPreauthCancel, "/preauthCancel.htm", "easypay-preauth-cancel.md",
+		"cancels an authorisation (pay_type F), once; money_order must be the authorised amount",
+		[]string{"oid_partner", "no_order", "dt_order", "oid_paybill", "user_id"},
+		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "the authorised amount"}),
+	{
+		Name: EPPreauthQuery, Path: "/preauthquery.htm", Prefixes: queryHost, Doc: "easypay-Pre-authorized-status-query-API.md",
+		Summary: "the state of an authorisation, answered as ret_code: 2003, 2006, PR07 to PR16",
+		Request: fields(
+			Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
+			Field{Name: "pay_type", Check: CheckOneOf("F"), Example: "F", Doc: "F"},
+			Field{Name: "no_order", Need: Conditional, Check: ValidateOrderNo, Example: "order-1", Doc: "the authorisation, by the merchant's number"},
+			Field{Name: "dt_order", Check: CheckTime, Doc: "when sent, must be the order's"},
+			Field{Name: "oid_paybill", Need: Conditional, Doc: "the authorisation, by LianLian's number"},
+			Field{Name: "user_id", Doc: "when sent, must be the order's"},
+		),
+		Rule:    oneOf("oid_paybill", "no_order"),
+		Answer:  []string{"oid_partner", "no_order", "dt_order", "oid_paybill", "money_order", "user_id"},
+		Success: "PR07",
+	},
 	refundApply(EPRefund, "/refund.htm", "refund-apply-api.md"),
 	refundApply(EPExchangeRefund, "/exchangerefund.htm", "refund-apply-api.md"),
 	{
@@ -309,6 +344,73 @@ var payApply = &Endpoint{
 	Rule:    checkPayCard,
 	Answer:  []string{"oid_partner", "user_id", "no_order", "dt_order", "oid_paybill", "money_order", "token", "info_order"},
 	Success: "8888",
+}
+
+// easypayApply is the Easy Payment direct apply (CONTRACT-easypay-payouts
+// §4.5): MPAY's pay apply rules, plain JSON (an envelope tolerated), 0000.
+var easypayApply = &Endpoint{
+	Name: EPEasypayApply, Path: "/easypay.htm", Prefixes: traderHost, TolerateEnvelope: true, Doc: "easypay-apply-direct-API.md",
+	Summary: "Easy Payment direct apply with no_agree or card elements: 0000 and a token (the SMS code goes to the cardholder); " +
+		"merchants with easypay_no_sms are paid at once (result_pay SUCCESS, or 2008 PROCESSING)",
+	Request: append(append(fields(
+		Field{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the paying user"},
+		Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
+		Field{Name: "busi_partner", Need: Required, Check: CheckOneOfWords("101001", "109001", "108001"), Example: "101001",
+			Doc: "101001 virtual goods, 109001 physical goods, 108001 account top-up"},
+		Field{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "order-1", Doc: "the merchant's order number, unique across every product"},
+		Field{Name: "dt_order", Need: Required, Check: CheckTime, Example: "20261206120000", Doc: "yyyyMMddHHmmss, China time"},
+		Field{Name: "name_goods", Need: Required, Check: CheckText(40), Example: "Pen", Doc: "up to 40 characters"},
+		Field{Name: "info_order", Check: CheckText(255), Doc: "up to 255 characters, echoed and notified"},
+		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "yuan, up to 2 decimals"},
+		Field{Name: "notify_url", Need: Required, Check: ValidateURL, Example: "http://127.0.0.1:9000/notify", Doc: "where the payment is notified"},
+		Field{Name: "valid_order", Check: CheckValidOrder, Doc: "minutes, default 10080"},
+		Field{Name: "risk_item", Need: Required, Check: CheckPayRisk,
+			Example: `{"frms_ware_category":"4007","user_info_mercht_userno":"u1","user_info_dt_register":"20250101120000","goods_name":"Pen"}`},
+		Field{Name: "pay_type", Need: Required, Check: CheckOneOf("MF"), Example: "M",
+			Doc: "M any card (the query shows M debit, N credit), F pre-authorisation (credit cards)"},
+		Field{Name: "no_agree", Need: Conditional, Check: ValidateNoAgree, Doc: "pay with an agreement, or give the card elements"},
+		Field{Name: "bank_code", Doc: "ignored: the card's BIN decides"},
+		Field{Name: "client_chnl", Doc: "ignored"},
+		Field{Name: "time_stamp", Doc: "ignored"},
+	), conditional(holderFields)...), creditFields...),
+	Rule: checkPayCard,
+	Answer: []string{"oid_partner", "no_order", "dt_order", "oid_paybill", "money_order", "token", "name_goods", "pay_type",
+		"info_order", "bank_code", "result_pay", "settle_date", "no_agree"},
+	Success: "0000",
+}
+
+// easypayVerify completes an Easy Payment direct apply with the SMS code.
+var easypayVerify = &Endpoint{
+	Name: EPEasypayVerify, Path: "/easypayverify.htm", Prefixes: traderHost, TolerateEnvelope: true, Doc: "easypay-verify-direct-api.md",
+	Summary: "completes an Easy Payment direct apply with the SMS code: 0000 and result_pay SUCCESS (pay_type F: the authorisation)",
+	Request: fields(
+		Field{Name: "token", Need: Required, Check: CheckToken, Example: "<token of the apply>", Doc: "the apply's token"},
+		Field{Name: "verify_code", Need: Required, Check: ValidateCode, Example: "123456", Doc: "the SMS code"},
+		Field{Name: "no_order", Doc: "when sent, must be the token's order"},
+		Field{Name: "dt_order", Check: CheckTime, Doc: "when sent, must be the token's order's"},
+		Field{Name: "money_order", Check: CheckAmount, Doc: "when sent, must be the token's amount"},
+	),
+	Answer: []string{"oid_partner", "no_order", "dt_order", "oid_paybill", "currency_order", "money_order", "result_pay",
+		"name_goods", "pay_type", "info_order", "bank_code", "settle_date", "no_agree"},
+	Success: "0000",
+}
+
+// preauthOp is a capture or a cancel of an authorisation (§4.6).
+func preauthOp(name, path, doc, summary string, answer []string, extra ...Field) *Endpoint {
+	return &Endpoint{
+		Name: name, Path: path, Prefixes: traderHost, Doc: doc, Summary: summary,
+		Request: fields(append([]Field{
+			{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the authorisation's user"},
+			{Name: "platform", Doc: "the platform whose users the merchant shares"},
+			{Name: "pay_type", Need: Required, Check: CheckOneOf("F"), Example: "F", Doc: "F"},
+			{Name: "no_order", Need: Conditional, Check: ValidateOrderNo, Example: "order-1", Doc: "the authorisation, by the merchant's number"},
+			{Name: "dt_order", Check: CheckTime, Doc: "when sent, must be the order's"},
+			{Name: "oid_paybill", Need: Conditional, Doc: "the authorisation, by LianLian's number"},
+		}, extra...)...),
+		Rule:    oneOf("oid_paybill", "no_order"),
+		Answer:  answer,
+		Success: "0000",
+	}
 }
 
 // conditional copies fs as Conditional fields.
@@ -361,3 +463,6 @@ func EndpointByPath(path string) (*Endpoint, bool) {
 	}
 	return nil, false
 }
+
+// OpensEnvelope says whether the endpoint opens a pay_load envelope.
+func (e *Endpoint) OpensEnvelope() bool { return e.Transport == Envelope || e.TolerateEnvelope }

@@ -145,13 +145,19 @@ const (
 // sorted.
 func (g *Generator) rows(ctx context.Context, oid string, from, to time.Time) ([]row, error) {
 	var (
-		orders  []*llgate.Order
-		refunds []*llgate.Refund
-		payment map[string]*llgate.Order
+		orders   []*llgate.Order
+		refunds  []*llgate.Refund
+		captures []*llgate.Preauth
+		payment  map[string]*llgate.Order
 	)
 	err := g.Store.View(ctx, func(tx llgate.Tx) error {
 		var err error
 		if orders, err = tx.SettledOrders(ctx, oid, from, to); err != nil {
+			return err
+		}
+		// Authorisations make no row (§4.7): their captures do.
+		orders = slices.DeleteFunc(orders, (*llgate.Order).IsPreauth)
+		if captures, err = tx.SettledCaptures(ctx, oid, from, to); err != nil {
 			return err
 		}
 		if refunds, err = tx.SettledRefunds(ctx, oid, from, to); err != nil {
@@ -161,13 +167,20 @@ func (g *Generator) rows(ctx context.Context, oid string, from, to time.Time) ([
 		for _, o := range orders {
 			payment[o.OidPaybill] = o
 		}
+		need := make([]string, 0, len(refunds)+len(captures))
 		for _, r := range refunds {
-			if payment[r.OidPaybill] != nil {
+			need = append(need, r.OidPaybill)
+		}
+		for _, c := range captures {
+			need = append(need, c.OidPaybill)
+		}
+		for _, id := range need {
+			if payment[id] != nil {
 				continue
 			}
-			o, err := tx.Order(ctx, r.OidPaybill)
+			o, err := tx.Order(ctx, id)
 			if err != nil {
-				return fmt.Errorf("payment of refund %s: %w", r.OidRefundno, err)
+				return fmt.Errorf("payment %s of a refund or capture: %w", id, err)
 			}
 			payment[o.OidPaybill] = o
 		}
@@ -194,6 +207,10 @@ func (g *Generator) rows(ctx context.Context, oid string, from, to time.Time) ([
 		o := payment[r.OidPaybill]
 		rows = append(rows, refundRow(o, r, info[o.OidPaybill]))
 	}
+	for _, c := range captures {
+		o := payment[c.OidPaybill]
+		rows = append(rows, captureRow(o, c, info[o.OidPaybill]))
+	}
 	slices.SortFunc(rows, func(a, b row) int {
 		if c := strings.Compare(a.fields[colDtUpdate], b.fields[colDtUpdate]); c != 0 {
 			return c
@@ -210,6 +227,14 @@ func paymentRow(o *llgate.Order, info string) row {
 		clean(o.SettleDate), "CNY", money, "CNY", money, "CNY", money, "1.00", statusPaid,
 		dtUpdate(o.PaidAt), "0.00", o.Product, clean(o.PayType), info,
 	}}
+}
+
+// captureRow is a pre-authorisation's capture: a payment of the captured
+// amount, settled and updated when the capture completed.
+func captureRow(o *llgate.Order, c *llgate.Preauth, info string) row {
+	paid := *o
+	paid.Amount, paid.SettleDate, paid.PaidAt = c.Amount, c.SettleDate, c.DoneAt
+	return paymentRow(&paid, info)
 }
 
 func refundRow(o *llgate.Order, r *llgate.Refund, info string) row {

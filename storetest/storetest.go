@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Velocity", func(t *testing.T) { testVelocity(t, open) })
 	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
 	t.Run("Refund", func(t *testing.T) { testRefund(t, open) })
+	t.Run("Preauth", func(t *testing.T) { testPreauth(t, open) })
 	t.Run("Browse", func(t *testing.T) { testBrowse(t, open) })
 	t.Run("Checkout", func(t *testing.T) { testCheckout(t, open) })
 	t.Run("Reset", func(t *testing.T) { testReset(t, open) })

@@ -25,7 +25,7 @@ func Secure(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
-		nonce := base64.RawStdEncoding.EncodeToString(b[:])
+		nonce := base64.RawURLEncoding.EncodeToString(b[:]) // no + or /: html/template leaves it as is
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", CSP(nonce))
 		hd.Set("X-Frame-Options", "DENY")

@@ -25,7 +25,8 @@ const callUsage = `usage: llgate call <endpoint> [flags] key=value ...
 
 Sends one merchant API request built and signed by the Go SDK (sealed in a
 pay_load envelope where the endpoint takes one) and prints the verified
-answer as JSON, card data masked. Exit status: 0 for ret_code 0000 or 8888,
+answer as JSON, card data masked. Exit status: 0 for ret_code 0000 or 8888
+(preauth-query: any pre-authorisation state, 2003, 2006, PR07 to PR16),
 1 for any other ret_code (the answer is printed), 2 when there is no
 trustworthy answer (transport error, HTTP error, bad answer signature) or
 the command is misused.
@@ -193,6 +194,9 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	case errors.As(err, &apiErr):
 		if perr := printAnswer(stdout, res, *unmasked); perr != nil {
 			return perr
+		}
+		if e.Name == protocol.EPPreauthQuery && protocol.IsPreauthState(apiErr.RetCode) {
+			return nil // the state is the answer
 		}
 		return &businessError{apiErr.RetCode, apiErr.RetMsg}
 	case errors.Is(err, client.ErrBadAnswerSignature) && res != nil:

@@ -232,3 +232,34 @@ func TestCallHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestCallEasypayFlow: `llgate call` drives the Easy Payment direct API and
+// pre-authorisation from the endpoint table; a preauth-query state exits 0.
+func TestCallEasypayFlow(t *testing.T) {
+	base := inProcessServer(t)
+	addMerchant(t, base)
+	card, err := issuer.TestCard("622148", 16, 4344, "0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	risk := `risk_item={"frms_ware_category":"4007","user_info_mercht_userno":"u1","user_info_dt_register":"20250101120000","goods_name":"Pen"}`
+	apply := callCmd(t, base, "easypay-apply", "user_id=u1", "busi_partner=101001", "no_order=f-1", "dt_order=20261206120000",
+		"name_goods=Pen", "money_order=12.50", "notify_url=http://127.0.0.1:9/notify", risk, "pay_type=F",
+		"id_type=0", "id_no=110105199003071239", "acct_name=张三", "card_no="+card, "bind_mob=13800138000",
+		"vali_date=3012", "cvv2=123").want(t, "0000")
+	token, _ := apply.answer["token"].(string)
+	callCmd(t, base, "easypay-verify", "token="+token, "verify_code=123456", "no_order=f-1").want(t, "0000")
+	q := callCmd(t, base, "preauth-query", "no_order=f-1", "pay_type=F").want(t, "PR07")
+	if q.err != nil || q.answer["money_order"] != "12.50" {
+		t.Fatalf("preauth-query: err %v, answer %v", q.err, q.answer)
+	}
+	callCmd(t, base, "preauth-capture", "user_id=u1", "pay_type=F", "no_order=f-1", "money_order=10.00").want(t, "0000")
+	callCmd(t, base, "preauth-query", "no_order=f-1").want(t, "PR11")
+	c := callCmd(t, base, "preauth-cancel", "user_id=u1", "pay_type=F", "no_order=f-1", "money_order=12.50").want(t, "2007")
+	if c.err == nil {
+		t.Fatal("a refused cancel must exit non-zero")
+	}
+	if u := callCmd(t, base, "preauth-query", "no_order=nope").want(t, "8901"); u.err == nil {
+		t.Fatal("8901 must exit non-zero")
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -90,8 +89,8 @@ func runGolive(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	st := *signType
-	if st == "" && len(t.signTypes) > 0 && !slices.Contains(t.signTypes, llgate.SignRSA) {
-		st = llgate.SignSHA256
+	if st == "" {
+		st = golive.SignTypeFor(t.signTypes)
 	}
 	gateway := c.Mode == string(llgate.ModeGateway)
 	// The transport llgate's notifier uses in this mode: a gateway refuses

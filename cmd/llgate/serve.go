@@ -67,10 +67,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AdminAddr  string `json:"admin_addr,omitempty"`
 		Mode       string `json:"mode"`
 		AdminToken string `json:"admin_token,omitempty"`
+		Console    string `json:"console"`
 	}{Msg: "listening", Addr: servers[0].ln.Addr().String(), Mode: c.Mode}
 	if len(servers) > 1 {
 		start.AdminAddr = servers[1].ln.Addr().String()
 	}
+	start.Console = consoleURL(servers[len(servers)-1].ln.Addr(), c.TLSCert != "")
 	if a.TokenKept {
 		start.AdminToken = a.AdminToken
 	}
@@ -223,4 +225,25 @@ func housekeeping(ctx context.Context, a *app.App, logger *slog.Logger) {
 			}
 		}
 	}
+}
+
+// consoleURL is where a browser on this machine finds the console: on the
+// admin listener (the only one, or --admin-addr), an unspecified address
+// (0.0.0.0, ::) named as loopback.
+func consoleURL(addr net.Addr, tls bool) string {
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/console/"
 }

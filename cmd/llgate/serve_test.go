@@ -30,6 +30,7 @@ type started struct {
 	AdminAddr  string `json:"admin_addr"`
 	Mode       string `json:"mode"`
 	AdminToken string `json:"admin_token"`
+	Console    string `json:"console"`
 }
 
 // serve runs `llgate serve args...` in-process and returns its start line.
@@ -64,7 +65,8 @@ func serve(t *testing.T, env map[string]string, args ...string) started {
 func TestServeStartLineAndAdmin(t *testing.T) {
 	dir := t.TempDir()
 	s := serve(t, nil, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "llgate.db"))
-	if s.Msg != "listening" || s.Mode != "sandbox" || len(s.AdminToken) < 32 || !strings.HasPrefix(s.Addr, "127.0.0.1:") {
+	if s.Msg != "listening" || s.Mode != "sandbox" || len(s.AdminToken) < 32 || !strings.HasPrefix(s.Addr, "127.0.0.1:") ||
+		s.Console != "http://"+s.Addr+"/console/" {
 		t.Fatalf("start line: %+v", s)
 	}
 	base := "http://" + s.Addr
@@ -192,7 +194,7 @@ func startStop(t *testing.T, args ...string) started {
 // served only there, and the merchant API only on --addr.
 func TestServeAdminAddr(t *testing.T) {
 	s := serve(t, map[string]string{"LLGATE_ADMIN_TOKEN": "tok"}, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--db", ":memory:")
-	if s.AdminAddr == "" || s.AdminAddr == s.Addr {
+	if s.AdminAddr == "" || s.AdminAddr == s.Addr || s.Console != "http://"+s.AdminAddr+"/console/" {
 		t.Fatalf("start line: %+v", s)
 	}
 	status := func(method, addr, path string) int {
@@ -217,6 +219,10 @@ func TestServeAdminAddr(t *testing.T) {
 		{"GET", s.AdminAddr, "/metrics", 200},
 		{"POST", s.AdminAddr, "/bankcardbin.htm", 404},
 		{"GET", s.AdminAddr, "/readyz", 200},
+		// The console is where the admin API is.
+		{"GET", s.Addr, "/console/login", 404},
+		{"GET", s.Addr, "/", 404},
+		{"GET", s.AdminAddr, "/console/login", 200},
 	} {
 		if got := status(tc.method, tc.addr, tc.path); got != tc.want {
 			t.Errorf("%s %s on %s: got %d, want %d", tc.method, tc.path, tc.addr, got, tc.want)
@@ -277,4 +283,25 @@ func selfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(cf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
 	return cf, kf
+}
+
+func TestConsoleURL(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		tls  bool
+		want string
+	}{
+		{"127.0.0.1:8080", false, "http://127.0.0.1:8080/console/"},
+		{"0.0.0.0:8080", false, "http://127.0.0.1:8080/console/"},
+		{"[::]:9000", true, "https://[::1]:9000/console/"},
+		{"10.1.2.3:443", true, "https://10.1.2.3:443/console/"},
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := consoleURL(addr, tc.tls); got != tc.want {
+			t.Errorf("consoleURL(%s, %v) = %q, want %q", tc.addr, tc.tls, got, tc.want)
+		}
+	}
 }

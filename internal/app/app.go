@@ -155,7 +155,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		sandbox := o.Mode == llgate.ModeSandbox
 		transport = notify.NewTransport(!sandbox, sandbox)
 	}
-	a.Outbox = &llgate.Outbox{Store: o.Store, Vault: v, Clock: a.Clock}
+	a.Outbox = &llgate.Outbox{Store: o.Store, Vault: v, Clock: a.Clock, Merchants: a.Merchants}
 	a.Notifier = &notify.Worker{
 		Outbox: a.Outbox, Transport: transport, Timeout: o.NotifyTimeout,
 		Logger: o.Logger, Metrics: notify.NewMetrics(o.Registry),
@@ -187,7 +187,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Log = llgate.NewRequestLog(o.Store, v, o.Logger, o.Mode == llgate.ModeSandbox)
 	if a.SandboxClock != nil {
-		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log, Wake: a.Notifier.Wake}
+		a.Sandbox = &llgate.Sandbox{Store: o.Store, Vault: v, Clock: a.SandboxClock, Merchants: a.Merchants, Log: a.Log,
+			Wake: a.Notifier.Wake, Settle: a.SettleNow}
 	}
 	a.Browse = &llgate.Browse{Store: o.Store}
 	a.Checkouts = &llgate.Checkouts{Store: o.Store, Vault: v, Clock: a.Clock, Payments: a.Payments}

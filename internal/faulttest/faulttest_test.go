@@ -63,7 +63,7 @@ func TestChecksCatchLostState(t *testing.T) {
 	// end a run that makes no progress at all.
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
-		if r, o, c := pickVictims(l); r != nil && o != nil && c != nil {
+		if r, o, c := pickVictims(l); r != nil && o != nil && c != nil && pickCapture(l) != nil {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -71,6 +71,7 @@ func TestChecksCatchLostState(t *testing.T) {
 	tg.Close()
 	wg.Wait()
 	refund, order, card := pickVictims(l) // the load has stopped: these stay as picked
+	capture := pickCapture(l)
 	vf := &Verifier{L: l, V: v}
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
@@ -78,8 +79,8 @@ func TestChecksCatchLostState(t *testing.T) {
 	if n := v.Len(); n != 0 {
 		t.Fatalf("%d violations before any tampering: %v", n, v.List())
 	}
-	if refund == nil || order == nil || card == nil {
-		t.Fatalf("the load made no refund, refund-free payment or active agreement: %s", l.Acked.String())
+	if refund == nil || order == nil || card == nil || capture == nil {
+		t.Fatalf("the load made no refund, refund-free payment, active agreement or capture: %s", l.Acked.String())
 	}
 	if err := srv.Stop(30 * time.Second); err != nil {
 		t.Fatal(err)
@@ -95,6 +96,7 @@ func TestChecksCatchLostState(t *testing.T) {
 		{`DELETE FROM refunds WHERE no_refund = ?`, refund.NoRefund},
 		{`UPDATE orders SET status = 'WAITING' WHERE oid_paybill = ?`, order.OidPaybill},
 		{`UPDATE agreements SET status = 'unbound' WHERE no_agree = ?`, card.NoAgree},
+		{`DELETE FROM preauths WHERE oid_paybill = ?`, capture.OidPaybill},
 	} {
 		res, err := sdb.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {
@@ -117,6 +119,7 @@ func TestChecksCatchLostState(t *testing.T) {
 		"refund " + refund.NoRefund + " of order " + refund.Order.NoOrder,
 		"order " + order.NoOrder + " (oid_paybill " + order.OidPaybill,
 		"agreement " + card.NoAgree + " (card " + card.No + ") of " + card.User.ID + " was acknowledged and is not in the bind list",
+		"pre-authorisation " + capture.NoOrder + " (oid_paybill " + capture.OidPaybill + ", " + capture.Money + ", card outcome 0000): the capture of " + capture.CaptureMoney + " answered 0000, the state is PR07",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no violation mentions %q; got:\n%s", want, got)
@@ -148,4 +151,17 @@ func pickVictims(l *Ledger) (refund *Refund, order *Order, card *Card) {
 		}
 	}
 	return refund, order, card
+}
+
+// pickCapture returns a pre-authorisation whose capture was acknowledged,
+// with a card whose outcomes all succeed; nil if the load made none yet.
+func pickCapture(l *Ledger) *Preauth {
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	for _, p := range l.Preauths {
+		if p.CaptureAcked && p.Outcome == "0000" {
+			return p
+		}
+	}
+	return nil
 }

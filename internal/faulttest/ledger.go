@@ -105,8 +105,10 @@ type Ledger struct {
 	Users   []*User
 	Orders  []*Order
 	Refunds []*Refund
-	Acked   Counter // acknowledged state-changing answers by kind
-	Unknown Counter // calls whose answer was lost, by endpoint
+	// Preauths are the Easy Payment pre-authorisations (load_preauth.go).
+	Preauths []*Preauth
+	Acked    Counter // acknowledged state-changing answers by kind
+	Unknown  Counter // calls whose answer was lost, by endpoint
 
 	nextUser int
 }

@@ -60,8 +60,10 @@ func (w *Worker) step() error {
 		return w.bind(u)
 	case len(active) > 3 || r < 0.17:
 		return w.unbind(active[0])
-	case r < 0.52:
+	case r < 0.46:
 		return w.pay(active[w.rng.IntN(len(active))])
+	case r < 0.52:
+		return w.preauth(u)
 	case r < 0.80:
 		return w.refund()
 	default:

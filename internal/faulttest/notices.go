@@ -10,7 +10,8 @@ import (
 )
 
 // expected returns what must be notified, by the states the last Reverify
-// read: payments that read SUCCESS or REFUND, refunds in state 2.
+// read: payments that read SUCCESS or REFUND, refunds in state 2; and
+// pre-authorisations that were authorised (expectedPreauths).
 func expected(l *Ledger) (pay map[string]*Order, ref map[string]*Refund) {
 	_, orders, refunds := l.Snapshot()
 	l.Mu.Lock()
@@ -29,10 +30,30 @@ func expected(l *Ledger) (pay map[string]*Order, ref map[string]*Refund) {
 	return pay, ref
 }
 
+// expectedPreauths are the pre-authorisations that must be notified (once
+// authorised: a capture is not notified), by the last Reverify's states.
+func expectedPreauths(l *Ledger) map[string]*Preauth {
+	ps := l.PreauthSnapshot()
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	out := map[string]*Preauth{}
+	for _, p := range ps {
+		if p.Exists == 1 && authorisedStates[p.State] {
+			out[p.OidPaybill] = p
+		}
+	}
+	return out
+}
+
 // Missing lists the expected notifications the receiver has not had.
 func Missing(l *Ledger, rc *Receiver) []string {
 	pay, ref := expected(l)
 	var out []string
+	for id, p := range expectedPreauths(l) {
+		if rc.Payment(id) == nil {
+			out = append(out, fmt.Sprintf("authorisation %s (order %s, %s)", id, p.NoOrder, p.State))
+		}
+	}
 	for id, o := range pay {
 		if rc.Payment(id) == nil {
 			out = append(out, fmt.Sprintf("payment %s (order %s, %s)", id, o.NoOrder, o.State))
@@ -66,9 +87,17 @@ func CheckNotices(l *Ledger, rc *Receiver, v *Violations) {
 		}
 	}
 	l.Mu.Unlock()
+	auths := expectedPreauths(l)
 	pays, refs := rc.Keys()
 	for id, n := range pays {
 		f := n.Fields
+		if p := auths[id]; p != nil {
+			if f["no_order"] != p.NoOrder || ParseFen(f["money_order"]) != p.Amount || f["result_pay"] != "SUCCESS" ||
+				f["pay_type"] != "F" || f["settle_date"] != "" {
+				v.Add("payment notification for %s does not match pre-authorisation %s (%s): %v", id, p.NoOrder, p.Money, f)
+			}
+			continue
+		}
 		o := pay[id]
 		if o == nil {
 			state := "unknown to the ledger"
@@ -120,16 +149,21 @@ func Drain(ctx context.Context, admin Admin, c *client.Client, vf *Verifier, rc 
 	}
 	// Settle: re-read what was still moving until nothing is.
 	_, orders, refunds := vf.L.Snapshot()
+	preauths := vf.L.PreauthSnapshot()
 	for i := 0; ; i++ {
 		if _, err := vf.ReverifySome(ctx, c, nil, orders, refunds, false); err != nil {
 			return nil, 0, err
 		}
+		if _, err := vf.ReverifyPreauths(ctx, c, preauths, false); err != nil {
+			return nil, 0, err
+		}
 		orders, refunds = unsettled(vf.L, orders, refunds)
-		if len(orders)+len(refunds) == 0 {
+		preauths = unsettledPreauths(vf.L, preauths)
+		if len(orders)+len(refunds)+len(preauths) == 0 {
 			break
 		}
 		if i >= maxSteps {
-			vf.V.Add("%d payments and %d refunds never settled (first: %s)", len(orders), len(refunds), firstOf(orders, refunds))
+			vf.V.Add("%d payments, %d refunds and %d pre-authorisations never settled (first: %s)", len(orders), len(refunds), len(preauths), firstOf(orders, refunds))
 			break
 		}
 		if err := step(); err != nil {
@@ -196,5 +230,5 @@ func firstOf(orders []*Order, refunds []*Refund) string {
 // last re-verification.
 func ExpectedCount(l *Ledger) int {
 	pay, ref := expected(l)
-	return len(pay) + len(ref)
+	return len(pay) + len(ref) + len(expectedPreauths(l))
 }

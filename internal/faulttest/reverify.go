@@ -28,7 +28,23 @@ func (vf *Verifier) query(name string, fn func() (*client.Response, error)) (*cl
 // many acknowledged operations it re-verified. The load must be paused.
 func (vf *Verifier) Reverify(ctx context.Context, c *client.Client, final bool) (int, error) {
 	users, orders, refunds := vf.L.Snapshot()
-	return vf.ReverifySome(ctx, c, users, orders, refunds, final)
+	n, err := vf.ReverifySome(ctx, c, users, orders, refunds, final)
+	if err != nil {
+		return n, err
+	}
+	m, err := vf.ReverifyPreauths(ctx, c, vf.L.PreauthSnapshot(), final)
+	return n + m, err
+}
+
+// ReverifyPreauths is Reverify of some pre-authorisations only.
+func (vf *Verifier) ReverifyPreauths(ctx context.Context, c *client.Client, ps []*Preauth, final bool) (int, error) {
+	ch := &checker{l: vf.L, v: vf.V, final: final}
+	var (
+		mu    sync.Mutex
+		total int
+	)
+	err := vf.reverifyPreauths(ctx, c, ch, ps, func(n int) { mu.Lock(); total += n; mu.Unlock() })
+	return total, err
 }
 
 // ReverifySome is Reverify of some users, orders and refunds only.

@@ -23,6 +23,7 @@ var merchantTables = []string{
 	"challenges",
 	"sms_sends",
 	"refunds",
+	"preauths",
 	"order_events",
 	"orders",
 	"person_locks",
