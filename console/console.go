@@ -29,15 +29,18 @@ var staticFS embed.FS
 // Config is what the console shows and changes: the use cases of the admin
 // API. Sandbox and Log are nil in gateway mode, which hides their pages.
 type Config struct {
-	Mode        llgate.Mode
-	AdminToken  string
-	Clock       llgate.Clock
-	Merchants   *llgate.Merchants
-	Sandbox     *llgate.Sandbox
-	Log         *llgate.RequestLog
-	Outbox      *llgate.Outbox
-	Reports     *llgate.ReportFiles
-	Browse      *llgate.Browse
+	Mode       llgate.Mode
+	AdminToken string
+	Clock      llgate.Clock
+	Merchants  *llgate.Merchants
+	Sandbox    *llgate.Sandbox
+	Log        *llgate.RequestLog
+	Outbox     *llgate.Outbox
+	Reports    *llgate.ReportFiles
+	Browse     *llgate.Browse
+	// Checkouts, when set, adds the hosted cashier's sessions and sync
+	// returns (sandbox: a checkout's address is its only capability).
+	Checkouts   *llgate.Checkouts
 	PlatformKey *rsa.PublicKey
 	Logger      *slog.Logger
 	// ClientAddr is the address a request comes from (--trusted-proxies);
@@ -120,6 +123,9 @@ func (c *Console) routes() http.Handler {
 		page("POST /console/clock", c.clockAdvance)
 		page("GET /console/coverage", c.coveragePage)
 		page("POST /console/coverage/golive", c.goliveRun)
+		if c.cfg.Checkouts != nil {
+			page("GET /console/checkouts", c.checkoutsPage)
+		}
 	}
 	// Forms post from the console's own pages only: cross-origin posts are
 	// refused before any handler runs (Sec-Fetch-Site, Origin), and every

@@ -25,18 +25,21 @@ type view struct {
 	Nonce   string
 	CSRF    string
 	Sandbox bool
-	Mode    llgate.Mode
-	Now     time.Time
-	Flash   string // a one-line result of the last action
-	Error   string
-	Data    any
+	// Checkouts: the Checkouts page exists (sandbox, cashier wired).
+	Checkouts bool
+	Mode      llgate.Mode
+	Now       time.Time
+	Flash     string // a one-line result of the last action
+	Error     string
+	Data      any
 }
 
 // render writes a page with the layout, buffered, so a template error is a
 // clean 500 rather than half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
 	v := view{Page: page, Title: title, Nonce: web.Nonce(r), Sandbox: c.sandbox(), Mode: c.cfg.Mode,
-		Now: c.cfg.Clock.Now(), Flash: r.URL.Query().Get("done"), Data: data}
+		Checkouts: c.sandbox() && c.cfg.Checkouts != nil,
+		Now:       c.cfg.Clock.Now(), Flash: r.URL.Query().Get("done"), Data: data}
 	if ss, ok := c.sessions.get(r); ok {
 		v.CSRF = c.sessions.csrf(ss)
 	}

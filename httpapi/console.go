@@ -19,7 +19,7 @@ func (s *Server) newConsole() http.Handler {
 	c, err := console.New(console.Config{
 		Mode: s.cfg.Mode, AdminToken: s.cfg.AdminToken, Clock: s.cfg.Clock, Merchants: s.cfg.Merchants,
 		Sandbox: s.cfg.Sandbox, Log: s.cfg.Log, Outbox: s.cfg.Outbox, Reports: s.cfg.Reports,
-		Browse: s.cfg.Browse, PlatformKey: &s.cfg.PlatformKey.PublicKey, Logger: s.cfg.Logger,
+		Browse: s.cfg.Browse, Checkouts: s.cfg.Checkouts, PlatformKey: &s.cfg.PlatformKey.PublicKey, Logger: s.cfg.Logger,
 		ClientAddr: s.clientAddr, Audit: s.audit, GoLive: s.golive, Changes: merchantChanges,
 	})
 	if err != nil {
