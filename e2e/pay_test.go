@@ -264,6 +264,7 @@ func TestPayOrderRules(t *testing.T) {
 				{"BadMoney", func(f map[string]string) { f["money_order"] = "1.234" }, "1004"},
 				{"ZeroMoney", func(f map[string]string) { f["money_order"] = "0.00" }, "1004"},
 				{"BadBusiPartner", func(f map[string]string) { f["busi_partner"] = "1" }, "1004"},
+				{"TopUpBusiPartner", func(f map[string]string) { f["busi_partner"] = "108001" }, "8888"}, // Decision 8
 				{"NoNotifyURL", func(f map[string]string) { delete(f, "notify_url") }, "1004"},
 				{"BadValidOrder", func(f map[string]string) { f["valid_order"] = "abc" }, "1004"},
 				{"UnknownAgreement", func(f map[string]string) { f["no_agree"] = "1234567890123456" }, "3003"},

@@ -320,14 +320,18 @@ var Endpoints = []*Endpoint{
 	},
 }
 
+// busiPartner is the business type every product takes (Decision 8:
+// 108001 wherever 101001 and 109001 are).
+var busiPartner = Field{Name: "busi_partner", Need: Required, Check: CheckOneOfWords("101001", "109001", "108001"), Example: "101001",
+	Doc: "101001 virtual goods, 109001 physical goods, 108001 account top-up"}
+
 var payApply = &Endpoint{
 	Name: EPPayApply, Path: "/v1/bankcardprepay", Prefixes: mpayHost, Transport: Envelope, Doc: "MPAY-apply-direct-API.md",
 	Summary: "MPAY payment apply with no_agree or card elements: 8888 and a token; the SMS code goes to the cardholder",
 	Request: append(append(fields(
 		Field{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the paying user"},
 		Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
-		Field{Name: "busi_partner", Need: Required, Check: CheckOneOfWords("101001", "109001"), Example: "101001",
-			Doc: "101001 virtual goods, 109001 physical goods"},
+		busiPartner,
 		Field{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "order-1", Doc: "the merchant's order number, unique"},
 		Field{Name: "dt_order", Need: Required, Check: CheckTime, Example: "20261206120000", Doc: "yyyyMMddHHmmss, China time"},
 		Field{Name: "name_goods", Need: Required, Check: CheckText(40), Example: "Pen", Doc: "up to 40 characters"},
@@ -355,8 +359,7 @@ var easypayApply = &Endpoint{
 	Request: append(append(fields(
 		Field{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the paying user"},
 		Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
-		Field{Name: "busi_partner", Need: Required, Check: CheckOneOfWords("101001", "109001", "108001"), Example: "101001",
-			Doc: "101001 virtual goods, 109001 physical goods, 108001 account top-up"},
+		busiPartner,
 		Field{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "order-1", Doc: "the merchant's order number, unique across every product"},
 		Field{Name: "dt_order", Need: Required, Check: CheckTime, Example: "20261206120000", Doc: "yyyyMMddHHmmss, China time"},
 		Field{Name: "name_goods", Need: Required, Check: CheckText(40), Example: "Pen", Doc: "up to 40 characters"},
