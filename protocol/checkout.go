@@ -18,7 +18,7 @@ var CheckoutEntry = &Endpoint{
 		{Name: "sign_type", Need: Required},
 		{Name: "sign", Need: Required},
 		{Name: "user_id", Need: Required, Check: ValidateUserID},
-		{Name: "busi_partner", Need: Required, Check: CheckOneOfWords("101001", "109001", "108001")},
+		busiPartner,
 		{Name: "no_order", Need: Required, Check: ValidateOrderNo},
 		{Name: "dt_order", Need: Required, Check: CheckTime},
 		{Name: "name_goods", Need: Required, Check: CheckText(40)},
