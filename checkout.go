@@ -17,8 +17,8 @@ const (
 
 // Checkout states, as /admin/checkouts shows them.
 const (
-	CheckoutOpen       = "open"       // no order yet: card step
-	CheckoutCodeSent   = "code_sent"  // the order exists, its code sent
+	CheckoutOpen       = "open"       // the order has no card yet: card step
+	CheckoutCodeSent   = "code_sent"  // the order has its card, its code sent
 	CheckoutProcessing = "processing" // 2008: the clock settles it
 	CheckoutSuccess    = "success"
 	CheckoutFailure    = "failure"
@@ -30,8 +30,9 @@ const (
 const TableCheckouts = "checkouts"
 
 // Checkout is one hosted-cashier session: the merchant's signed request,
-// kept until the payer pays, and the order the payer's first code request
-// made. The token is the only capability (no cookie).
+// kept until the payer pays, and the order the entry made (card-less until
+// the payer's first code request attaches the card). The token is the only
+// capability (no cookie).
 type Checkout struct {
 	Token       string // 32 upper-case hex, 128 random bits
 	OidPartner  string
@@ -56,7 +57,7 @@ type Checkout struct {
 	NoAgree     string // the merchant's preset agreement
 	RequestHash string // the entry's decoded fields but sign and timestamp
 	ValidOrder  time.Duration
-	OidPaybill  string    // the order, once the payer asked for a code
+	OidPaybill  string    // the order, made at the entry ("": a checkout opened before entries made orders)
 	FailCode    string    // the code the payment was declined with
 	ReturnedAt  time.Time // the sync return's first rendering (zero: not yet)
 	Sealed      []byte    // CheckoutSecret
@@ -98,15 +99,17 @@ type CheckoutEntry struct {
 type CheckoutView struct {
 	Checkout *Checkout
 	Secret   *CheckoutSecret
-	Order    *Order // nil before the code step
+	Order    *Order // card-less before the code step (nil: OidPaybill is "")
 	State    string
 }
 
-// Open starts a checkout, or resumes the one with the same no_order and the
-// same request (a refreshed merchant page signs again with a new
-// timestamp). Codes: 3010 (no easypay), 1002 (no_order used by another
-// request or another product), 2007 (paid), 2006 (closed by valid_order),
-// 3003 (a preset no_agree that is not this user's active agreement).
+// Open starts a checkout and creates its order (card-less, WAITING; a
+// pre-authorisation reads 2003) in one transaction, or resumes the
+// checkout with the same no_order and the same request (a refreshed
+// merchant page signs again with a new timestamp). Codes: 3010 (no
+// easypay), 1004 (pay_type), 1002 (no_order used by another request or
+// another product), 2007 (paid), 2006 (closed by valid_order), 3003 (a
+// preset no_agree that is not this user's active agreement).
 func (c *Checkouts) Open(ctx context.Context, in *CheckoutEntry) (*Checkout, error) {
 	co := in.Checkout
 	if !in.Merchant.Allows(ProductEasypay) {
@@ -127,6 +130,17 @@ func (c *Checkouts) Open(ctx context.Context, in *CheckoutEntry) (*Checkout, err
 	if co.Sealed, err = c.Vault.Seal(ctx, co.OidPartner, TableCheckouts, co.Token, plain); err != nil {
 		return nil, err
 	}
+	order, err := entryOrder(ctx, c.Vault, &PayApply{
+		Merchant: in.Merchant, Scope: co.Scope, UserID: co.UserID, NoOrder: co.NoOrder, DtOrder: co.DtOrder,
+		BusiPartner: co.BusiPartner, NameGoods: in.Secret.NameGoods, InfoOrder: in.Secret.InfoOrder,
+		Amount: co.Amount, MoneyOrder: co.MoneyOrder, NotifyURL: co.NotifyURL, ValidOrder: co.ValidOrder,
+		RiskItem: in.Secret.RiskItem, PayType: co.PayType, SignType: co.SignType,
+		RequestHash: "checkout:" + co.Token, Product: PayProductEasypay,
+	}, now)
+	if err != nil {
+		return nil, err
+	}
+	co.OidPaybill = order.OidPaybill
 	for attempt := 0; attempt < 3; attempt++ {
 		var out *Checkout
 		err := c.Store.Update(ctx, func(tx Tx) error {
@@ -147,10 +161,13 @@ func (c *Checkouts) Open(ctx context.Context, in *CheckoutEntry) (*Checkout, err
 			} else if !errors.Is(err, ErrNotFound) {
 				return err
 			}
+			if err := insertEntryOrder(ctx, tx, order); err != nil {
+				return err // ErrConflict: an apply or an entry took the no_order
+			}
 			return tx.InsertCheckout(ctx, &co)
 		})
 		if errors.Is(err, ErrConflict) {
-			continue // a concurrent entry took the no_order: answer as a repeat
+			continue // a concurrent entry or apply took the no_order: answer as a repeat
 		}
 		if err != nil {
 			return nil, err
@@ -239,7 +256,7 @@ func checkoutState(co *Checkout, o *Order, now time.Time) string {
 	if !now.Before(co.ExpiresAt) {
 		return CheckoutExpired
 	}
-	if o != nil {
+	if o != nil && !o.CardLess() {
 		return CheckoutCodeSent
 	}
 	return CheckoutOpen
@@ -279,7 +296,7 @@ func (c *Checkouts) Card(ctx context.Context, token, cardNo, noAgree string) (*C
 	if err != nil {
 		return nil, err
 	}
-	if v.Order != nil {
+	if v.Order != nil && !v.Order.CardLess() {
 		return nil, Errorf(CodeDuplicateOrder, "the card of this checkout is chosen")
 	}
 	var info CardInfo
@@ -337,7 +354,13 @@ func (c *Checkouts) reseal(ctx context.Context, v *CheckoutView) error {
 			return err
 		}
 		if cur.OidPaybill != "" {
-			return Errorf(CodeDuplicateOrder, "the card of this checkout is chosen")
+			o, err := tx.Order(ctx, cur.OidPaybill)
+			if err != nil {
+				return err
+			}
+			if !o.CardLess() {
+				return Errorf(CodeDuplicateOrder, "the card of this checkout is chosen")
+			}
 		}
 		cur.Sealed, cur.UpdatedAt = sealed, now
 		*co = *cur
@@ -354,9 +377,10 @@ type CheckoutCode struct {
 }
 
 // SendCode is the code step: the pay apply of Payments with the chosen card
-// (its rules, codes and SMS). The first success ties the order to the
-// checkout; asking again is a resend while the token lives (a new code on
-// the same token), else the apply's replay (a new token).
+// (its rules, codes and SMS). The first success attaches the card to the
+// entry's order and issues its token (a failure leaves the order card-less
+// and the checkout open); asking again is a resend while the token lives
+// (a new code on the same token), else the apply's replay (a new token).
 func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode) (*Order, error) {
 	v, err := c.ready(ctx, in.Token)
 	if err != nil {
@@ -370,9 +394,12 @@ func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode)
 		RiskItem: s.RiskItem, PayType: co.PayType, SignType: co.SignType, Addr: in.Addr,
 		Product: PayProductEasypay,
 	}
+	if v.Order != nil && v.Order.CardLess() {
+		a.Attach = v.Order.OidPaybill
+	}
 	switch {
-	case v.Order != nil:
-		// The order exists: a resend while its token lives; else the same
+	case v.Order != nil && a.Attach == "":
+		// The order has its card: a resend while its token lives; else the same
 		// apply again (its hash) replays it with a new token.
 		if err := c.resend(ctx, m, v.Order, in.Addr); !errors.Is(err, errNoLiveToken) {
 			return v.Order, err
@@ -416,6 +443,7 @@ func (c *Checkouts) SendCode(ctx context.Context, m *Merchant, in *CheckoutCode)
 		return nil, err
 	}
 	if v.Order == nil {
+		// A checkout opened before entries made orders: tie the apply's.
 		err = c.Store.Update(ctx, func(tx Tx) error {
 			cur, err := tx.Checkout(ctx, co.Token)
 			if err != nil {
@@ -436,7 +464,7 @@ func (c *Checkouts) Pay(ctx context.Context, m *Merchant, token, code string) (*
 	if err != nil {
 		return nil, err
 	}
-	if v.Order == nil {
+	if v.Order == nil || v.Order.CardLess() {
 		return nil, Errorf(CodeTokenInvalid, "no code was asked for")
 	}
 	o, err := c.Payments.Verify(ctx, &PayVerify{

@@ -39,6 +39,11 @@ type PayApply struct {
 	// Easy Payment direct apply only): Apply returns the order as the
 	// charge left it, with the charge's error (2008 PROCESSING, declines).
 	NoSMS bool
+	// Attach is the oid_paybill of the card-less order a checkout entry
+	// made under NoOrder (the hosted cashier's code step only): the apply
+	// fills that order with its card and token instead of inserting one.
+	// Once it has a card, a repeat is answered as any repeat.
+	Attach string
 }
 
 // Apply creates the order and its challenge, commits, then texts the code.
@@ -66,6 +71,15 @@ func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 			return nil, ErrNotFound
 		})
 		switch {
+		case err == nil && a.Attach != "" && o.OidPaybill == a.Attach && o.CardLess():
+			if err := attachable(o, p.Clock.Now()); err != nil {
+				return nil, err
+			}
+			o, err = p.create(ctx, a, nil, o)
+			if errors.Is(err, errRetry) {
+				continue // a concurrent code step attached a card: answer as a repeat
+			}
+			return o, err
 		case err == nil:
 			o, err := p.replay(ctx, a, o)
 			if err == nil && a.NoSMS && o.Status == OrderWaiting {
@@ -75,7 +89,7 @@ func (p *Payments) Apply(ctx context.Context, a *PayApply) (*Order, error) {
 		case !errors.Is(err, ErrNotFound):
 			return nil, err
 		}
-		o, err = p.create(ctx, a, ag)
+		o, err = p.create(ctx, a, ag, nil)
 		if errors.Is(err, errRetry) {
 			continue // a concurrent apply took the no_order: answer as a repeat
 		}
@@ -151,22 +165,26 @@ func (p *Payments) resolveCard(ctx context.Context, a *PayApply, ag *Agreement, 
 	}, nil
 }
 
-func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement) (*Order, error) {
+// create runs the card rules and places the order; open is the card-less
+// order the apply attaches its card to (nil: a new order).
+func (p *Payments) create(ctx context.Context, a *PayApply, ag *Agreement, open *Order) (*Order, error) {
 	now := p.Clock.Now()
 	vel := p.Caps.velocity(p.Vault, a.Merchant, a.Addr)
 	card, err := p.resolveCard(ctx, a, ag, vel, now)
 	if err != nil {
 		return nil, err
 	}
-	o, err := p.place(ctx, a, card, vel, now)
+	o, err := p.place(ctx, a, card, vel, now, open)
 	if err != nil {
 		return nil, vel.refused(ctx, p.Store, now, card.checked, err)
 	}
 	return o, nil
 }
 
-// place writes the order and its challenge, then texts the code.
-func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel velocity, now time.Time) (*Order, error) {
+// place writes the order and its challenge, then texts the code. With
+// open, the card-less order of a checkout entry, it fills that order (same
+// oid_paybill, creation and valid_order) instead of inserting one.
+func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel velocity, now time.Time, open *Order) (*Order, error) {
 	m := a.Merchant
 	secret := OrderSecret{InfoOrder: a.InfoOrder, NameGoods: a.NameGoods, RiskItem: a.RiskItem}
 	if a.NoAgree == "" {
@@ -185,6 +203,9 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		Amount:  a.Amount, MoneyOrder: a.MoneyOrder, SignType: a.SignType, NotifyURL: a.NotifyURL,
 		Status: OrderWaiting, RequestHash: a.RequestHash, Token: NewToken(),
 		ValidUntil: now.Add(a.ValidOrder), CreatedAt: now, UpdatedAt: now,
+	}
+	if open != nil {
+		o.OidPaybill, o.ValidUntil, o.CreatedAt = open.OidPaybill, open.ValidUntil, open.CreatedAt
 	}
 	if o.Sealed, err = p.Vault.Seal(ctx, m.OidPartner, TableOrders, o.OidPaybill, plain); err != nil {
 		return nil, err
@@ -206,7 +227,11 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 		if err := checkLimits(ctx, tx, m, o.PersonFP, o.Amount, now); err != nil {
 			return err
 		}
-		if err := tx.InsertOrder(ctx, o); errors.Is(err, ErrConflict) {
+		if open != nil {
+			if err := attach(ctx, tx, o, now); err != nil {
+				return err
+			}
+		} else if err := tx.InsertOrder(ctx, o); errors.Is(err, ErrConflict) {
 			return errRetry
 		} else if err != nil {
 			return err
@@ -269,7 +294,7 @@ func (p *Payments) text(ctx context.Context, m *Merchant, mobile, code string) e
 // replay answers a repeated apply: the original order; a new token when the
 // old one died and the order is still open.
 func (p *Payments) replay(ctx context.Context, a *PayApply, o *Order) (*Order, error) {
-	if o.RequestHash != a.RequestHash || o.Product != a.Product {
+	if o.RequestHash != a.RequestHash || o.Product != a.Product || o.CardLess() {
 		return nil, Errorf(CodeDuplicateOrder, "no_order %s was used for another request", a.NoOrder)
 	}
 	now := p.Clock.Now()

@@ -82,9 +82,10 @@ func agreementFamily(o *Order, cardType string) string {
 
 // QueryPayType is the pay_type the order query reports: MPAY's as sent;
 // Easy Payment's F and D as sent, a regular payment M (debit) or N
-// (credit) by its card (§4.7).
+// (credit) by its card (§4.7); before a checkout's order has a card, the
+// entry's pay_type as recorded (absent → M).
 func QueryPayType(o *Order) string {
-	if o.Product != PayProductEasypay || o.PayType == EasypayPreauth || o.PayType == "D" {
+	if o.Product != PayProductEasypay || o.PayType == EasypayPreauth || o.PayType == "D" || o.CardLess() {
 		return o.PayType
 	}
 	if o.CardType == "3" {

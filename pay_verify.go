@@ -212,7 +212,8 @@ func tokenFits(v *PayVerify, c *Challenge, o *Order) bool {
 // sameCharge says whether the locked order is still the one the issuer was
 // asked about and the success was prepared for: the same payment, amount,
 // card, agreement, secret and notification terms. A WAITING order is only
-// ever rewritten by a repeated apply, with a new token; its terms stay.
+// ever rewritten by a repeated apply, with a new token; its terms stay (a
+// checkout's card-less order takes its card before it has any token).
 func sameCharge(locked, snap *Order) bool {
 	a, b := locked, snap
 	return a.OidPaybill == b.OidPaybill && a.OidPartner == b.OidPartner && a.NoOrder == b.NoOrder &&

@@ -67,11 +67,14 @@ func newHarnessMode(t testing.TB, mode llgate.Mode, opts ...func(*app.Options)) 
 	t.Helper()
 	h := &harness{t: t, merchant: privateKey(t, "merchant_private_pkcs8.pem"), platform: privateKey(t, "platform_private_pkcs8.pem")}
 	o := app.Options{
-		Mode: mode, Store: sqlitetest.Open(t), MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform,
+		Mode: mode, MasterKey: vault.GenerateMasterKey(), PlatformKey: h.platform,
 		AdminToken: adminToken, Limits: true, Logger: slog.New(slog.DiscardHandler),
 	}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.Store == nil {
+		o.Store = sqlitetest.Open(t)
 	}
 	a, err := app.New(t.Context(), o)
 	if err != nil {

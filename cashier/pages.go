@@ -175,7 +175,7 @@ func (c *Cashier) steps(ctx context.Context, v *llgate.CheckoutView, p *page) er
 	if preset && co.BackURL != "" {
 		p.ChangeURL = co.BackURL
 	}
-	if v.Order != nil {
+	if v.Order != nil && !v.Order.CardLess() {
 		o := v.Order
 		p.Step = "code"
 		p.Card = &cardRow{Bank: issuer.BankName(o.BankCode), Type: cardType(o.CardType), Mask: "**** " + last4(o.CardMask)}

@@ -144,5 +144,9 @@ func (api *payAPI) query(ctx context.Context, r *Request) (*Answer, error) {
 		unsigned["bank_name"] = api.p.Issuer.BankName(o.BankCode)
 		unsigned["memo"] = o.Memo
 	}
+	if o.CardLess() { // a checkout entry's order before its code step: no card to name
+		delete(unsigned, "card_no")
+		delete(unsigned, "bank_name")
+	}
 	return r.answer(llgate.CodeOK, fields, unsigned), nil
 }
