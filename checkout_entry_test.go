@@ -2,6 +2,7 @@ package llgate_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -104,6 +105,42 @@ func TestCheckoutEntryOrder(t *testing.T) {
 		cv, err := e.app.Checkouts.Get(ctx, co.Token)
 		if err != nil || cv.State != llgate.CheckoutSuccess || cv.Order.OidPaybill != co.OidPaybill {
 			t.Fatalf("checkout after paying: %+v %v", cv, err)
+		}
+	})
+}
+
+// TestCheckoutWithoutOrder: a checkout stored before entries made orders
+// (no oid_paybill) still pays: its code step makes the order and ties it.
+func TestCheckoutWithoutOrder(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *payEnv) {
+		ctx := context.Background()
+		m := e.merchant("201408071000000006")
+		in := entry(m, "old-1")
+		co := in.Checkout
+		now := e.app.Clock.Now()
+		co.Token = llgate.NewToken()
+		co.CreatedAt, co.UpdatedAt, co.ExpiresAt = now, now, now.Add(co.ValidOrder)
+		plain, _ := json.Marshal(llgate.CheckoutSecret{NameGoods: "goods", CardNo: testCard(t, "622202", 19, 94)})
+		var err error
+		if co.Sealed, err = e.app.Vault.Seal(ctx, co.OidPartner, llgate.TableCheckouts, co.Token, plain); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.app.Store.Update(ctx, func(tx llgate.Tx) error { return tx.InsertCheckout(ctx, &co) }); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := e.app.Checkouts.Get(ctx, co.Token); err != nil || v.Order != nil || v.State != llgate.CheckoutOpen {
+			t.Fatalf("the old checkout: %+v %v", v, err)
+		}
+		o, err := e.app.Checkouts.SendCode(ctx, m, &llgate.CheckoutCode{Token: co.Token, Holder: holder})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.app.Checkouts.Pay(ctx, m, co.Token, "123456"); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.app.Checkouts.Get(ctx, co.Token)
+		if err != nil || v.State != llgate.CheckoutSuccess || v.Checkout.OidPaybill != o.OidPaybill {
+			t.Fatalf("the old checkout after paying: %+v %v", v, err)
 		}
 	})
 }
