@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,17 @@ func entryWaitingThenPaid(t *testing.T, h *harness) {
 		if !strings.Contains(body, want) {
 			t.Errorf("console payment page lacks %s:\n%s", want, body)
 		}
+	}
+
+	// The console's request pages show the cashier's log lines (which keep
+	// no form) too.
+	requests := h.console(t, "/console/requests")
+	links := regexp.MustCompile(`href="(/console/requests/[0-9]+)"`).FindAllStringSubmatch(requests, -1)
+	if len(links) == 0 {
+		t.Fatalf("no request lines in the console:\n%s", requests)
+	}
+	for _, l := range links {
+		h.console(t, l[1])
 	}
 
 	// Another card: the code step fills the same order, which pays.

@@ -45,6 +45,9 @@ func (c *Console) requestPage(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
+	if d == nil {
+		d = &llgate.RequestDetail{} // a line without detail (the hosted cashier keeps no form)
+	}
 	v := requestData{Entry: e, Detail: d}
 	if r.Method == http.MethodPost && d.Sign != nil {
 		v.Pasted = strings.TrimRight(r.PostFormValue("source"), "\r\n")

@@ -193,6 +193,44 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 	ec, err := c.Do(ctx, protocol.EPPreauthCapture, map[string]string{"user_id": "canary-payer", "pay_type": "F",
 		"no_order": ea.Get("no_order"), "money_order": "5.00", "info_order": "capture note"})
 	wantCode(t, "capture", ec, err, "0000")
+	// A hosted checkout entry presetting the holder, abandoned before its
+	// code: its card-less order and its session stay at rest.
+	cf := map[string]string{"oid_partner": oidA, "sign_type": "RSA", "user_id": "canary-payer", "busi_partner": "101001",
+		"no_order": nextOrder("canary-co"), "dt_order": "20261122100000", "name_goods": "canary goods", "money_order": "1.00",
+		"notify_url": echo, "url_return": "http://127.0.0.1:9/return", "flag_modify": "1",
+		"risk_item": `{"user_info_bind_phone":"` + canary.mobile + `","user_info_full_name":"` + canary.name + `"}`,
+		"card_no":   canary.card, "acct_name": canary.name, "id_type": "0", "id_no": canary.idNo}
+	sig, err := protocol.Sign(c.Key, "RSA", protocol.SignSourceMap(cf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf["sign"] = sig
+	entryForm := url.Values{}
+	for k, v := range cf {
+		entryForm.Set(k, v)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(e.srv.URL+"/payment/bankgateway.htm", entryForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("checkout entry: HTTP %d, want 303", resp.StatusCode)
+	}
+	resp, err = http.Get(e.srv.URL + resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cashierPage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	scan(t, "the cashier page", cashierPage)
+	eq, err := c.OrderQuery(ctx, map[string]string{"no_order": cf["no_order"]})
+	wantCode(t, "order query of the entry", eq, err, "0000")
+	if eq.Get("result_pay") != llgate.OrderWaiting {
+		t.Fatalf("the entry's order: %v", eq.Fields)
+	}
+
 	e.advance(6 * time.Minute)
 	e.settle()
 	e.waitAttempts(oidA, 3)
