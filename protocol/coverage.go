@@ -114,7 +114,7 @@ var endpointCodes = map[string][]CodeTrigger{
 		{"PR09", "the 2008 card's verify, for 5 minutes"}, {"PR10", "a declined verify (6001 card)"},
 		{"PR11", "captured"}, {"PR12", "captured with a 2008 card, for 5 minutes"}, {"PR13", "captured with an 8104 card"},
 		{"PR14", "cancelled"}, {"PR15", "cancelled with a 2008 card, for 5 minutes"}, {"PR16", "cancelled with a 5005 card"},
-		{"2003", "a checkout order before its SMS"}, {"2006", "valid_order ran out, or 30 days after PR07"},
+		{"2003", "a checkout entry with pay_type F, before its code step"}, {"2006", "valid_order ran out, or 30 days after PR07"},
 		{"8901", "an unknown order, another merchant's, or not pay_type F"}},
 	EPOrderQuery:     {{"0000", "an order of the merchant"}, {"8901", "an unknown order, or another merchant's"}},
 	EPRefund:         refundCodes,
