@@ -121,7 +121,7 @@ func (s *Merchants) Patch(ctx context.Context, oid string, p MerchantPatch) (*Me
 	var sealedMD5 []byte
 	if p.MD5Key != nil && *p.MD5Key != "" {
 		var err error
-		if sealedMD5, err = s.Vault.Seal(ctx, oid, "merchants", oid, []byte(*p.MD5Key)); err != nil {
+		if sealedMD5, err = s.Vault.Seal(ctx, oid, TableMerchants, oid, []byte(*p.MD5Key)); err != nil {
 			return nil, err
 		}
 	}
@@ -262,7 +262,7 @@ func (s *Merchants) Auth(ctx context.Context, oid string) (*MerchantAuth, error)
 		a.Keys = append(a.Keys, pub)
 	}
 	if len(m.MD5Key) > 0 {
-		b, err := s.Vault.Open(ctx, oid, "merchants", oid, m.MD5Key)
+		b, err := s.Vault.Open(ctx, oid, TableMerchants, oid, m.MD5Key)
 		if err != nil {
 			return nil, err
 		}
@@ -309,7 +309,7 @@ func (s *Merchants) prepare(ctx context.Context, m *Merchant, md5Key string) err
 	m.Products = products
 	m.MD5Key = nil
 	if md5Key != "" {
-		sealed, err := s.Vault.Seal(ctx, m.OidPartner, "merchants", m.OidPartner, []byte(md5Key))
+		sealed, err := s.Vault.Seal(ctx, m.OidPartner, TableMerchants, m.OidPartner, []byte(md5Key))
 		if err != nil {
 			return err
 		}

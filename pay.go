@@ -7,11 +7,14 @@ import (
 	"time"
 )
 
-// Notices signs notification bodies with the platform key (package notify,
-// by the endpoint table's field sets: the root never names the fields).
+// Notices signs notification bodies (package notify, by the endpoint
+// table's field sets: the root never names the fields): with the platform
+// key, or, for a payment or refund requested with sign_type MD5, with the
+// merchant's MD5 key (md5Key, its plaintext), as LianLian signs them for
+// MD5 merchants, whose verifiers know nothing else.
 type Notices interface {
-	SignPayment(n *PaymentNotice, signType string) ([]byte, error)
-	SignRefund(f *Refund, o *Order, signType string) ([]byte, error)
+	SignPayment(n *PaymentNotice, signType, md5Key string) ([]byte, error)
+	SignRefund(f *Refund, o *Order, signType, md5Key string) ([]byte, error)
 }
 
 // PaymentNotice is what a payment's notification tells: the order, as paid
@@ -161,4 +164,24 @@ func (p *Payments) wake() {
 	if p.Wake != nil {
 		p.Wake()
 	}
+}
+
+// md5KeyOf is the plaintext MD5 key that signs the notification of a
+// request made with signType: "" unless signType is MD5. m is the merchant
+// if at hand (nil: read), its key sealed as stored.
+func (p *Payments) md5KeyOf(ctx context.Context, m *Merchant, signType, oid string) (string, error) {
+	if signType != SignMD5 {
+		return "", nil
+	}
+	if m == nil || m.OidPartner != oid {
+		var err error
+		if m, err = view(ctx, p.Store, func(tx Tx) (*Merchant, error) { return tx.Merchant(ctx, oid) }); err != nil {
+			return "", err
+		}
+	}
+	if len(m.MD5Key) == 0 {
+		return "", nil // the key was removed since: the platform key signs
+	}
+	b, err := p.Vault.Open(ctx, oid, TableMerchants, oid, m.MD5Key)
+	return string(b), err
 }

@@ -67,7 +67,11 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, sec
 	if m.NotifyExtraFields {
 		pn.Holder = card
 	}
-	body, err := p.Notices.SignPayment(pn, o.SignType)
+	md5Key, err := p.md5KeyOf(ctx, m, o.SignType, o.OidPartner)
+	if err != nil {
+		return f, err
+	}
+	body, err := p.Notices.SignPayment(pn, o.SignType, md5Key)
 	if err != nil {
 		return f, err
 	}

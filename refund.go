@@ -203,7 +203,11 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 	if refused == nil {
 		settled := *f
 		settled.Status, settled.SettleDate = RefundSuccess, ChinaDate(now)
-		body, err := r.Notices.SignRefund(&settled, o, f.SignType)
+		md5Key, err := r.Payments.md5KeyOf(ctx, nil, f.SignType, f.OidPartner)
+		if err != nil {
+			return err
+		}
+		body, err := r.Notices.SignRefund(&settled, o, f.SignType, md5Key)
 		if err != nil {
 			return err
 		}

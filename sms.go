@@ -97,4 +97,5 @@ const (
 	TableNotifications = "notifications"
 	TableAgreements    = "agreements"
 	TableChallenges    = "challenges"
+	TableMerchants     = "merchants" // the MD5 key
 )

@@ -38,24 +38,13 @@ func (c *Cashier) entry(path, flavour string) http.Handler {
 				c.cfg.Logger.Error("checkout entry failed", "route", path, "err", err.Error())
 				e = &llgate.Error{Code: llgate.CodeSystem, Detail: "internal error"}
 			}
-			c.log(path, res.oid, e.Code, reasonOf(e), took)
+			c.log(path, res.oid, e.Code, protocol.Reason(e), took)
 			c.errorPage(w, r, e, res.noOrder, res.urlBack, flavour)
 			return
 		}
 		c.log(path, res.oid, llgate.CodeOK, "", took)
 		http.Redirect(w, r, PayPath+"?token="+token, http.StatusSeeOther)
 	})
-}
-
-func reasonOf(e *llgate.Error) string {
-	r := e.Detail
-	if e.Field != "" {
-		r = e.Field + ": " + r
-	}
-	if r == "" {
-		r = protocol.RetMsg(e.Code, e.Field)
-	}
-	return r
 }
 
 func (c *Cashier) open(ctx context.Context, r *http.Request, path, flavour string, res *entryResult) (string, error) {

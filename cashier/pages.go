@@ -263,7 +263,7 @@ func (c *Cashier) action(w http.ResponseWriter, r *http.Request, name string, ru
 			c.cfg.Logger.Error("cashier action failed", "action", name, "err", err.Error())
 			e = &llgate.Error{Code: llgate.CodeSystem, Detail: "internal error"}
 		}
-		code, reason = e.Code, reasonOf(e)
+		code, reason = e.Code, protocol.Reason(e)
 	}
 	var v *llgate.CheckoutView
 	if token != "" {

@@ -25,6 +25,18 @@ func VerifyNotification(body []byte, platformKey *rsa.PublicKey) (map[string]str
 	if platformKey == nil {
 		return nil, errors.New("llgate: no platform key")
 	}
+	return verifyNotification(body, platformKey, "")
+}
+
+// VerifyNotification verifies a notification as this client's merchant
+// receives it: RSA and SHA256withRSA with the platform key, and, for a
+// merchant with an MD5 key, sign_type MD5 with that key (llgate signs the
+// notifications of MD5 requests so, as LianLian does).
+func (c *Client) VerifyNotification(body []byte) (map[string]string, error) {
+	return verifyNotification(body, c.PlatformKey, c.MD5Key)
+}
+
+func verifyNotification(body []byte, platformKey *rsa.PublicKey, md5Key string) (map[string]string, error) {
 	obj, err := protocol.Decode(body)
 	if err != nil {
 		return nil, fmt.Errorf("llgate: notification is not a JSON object: %w", err)
@@ -35,6 +47,15 @@ func VerifyNotification(body []byte, platformKey *rsa.PublicKey) (map[string]str
 	}
 	if signType == "" {
 		return nil, fmt.Errorf("%w: no sign_type", ErrBadNotificationSignature)
+	}
+	if signType == "MD5" && md5Key != "" {
+		if err := protocol.VerifyMD5(protocol.SignSource(obj), md5Key, sig); err != nil {
+			return nil, fmt.Errorf("%w (sign_type MD5): %w", ErrBadNotificationSignature, err)
+		}
+		return fieldsOf(obj), nil
+	}
+	if platformKey == nil {
+		return nil, errors.New("llgate: no platform key")
 	}
 	if err := protocol.Verify(platformKey, signType, protocol.SignSource(obj), sig); err != nil {
 		return nil, fmt.Errorf("%w (sign_type %q): %w", ErrBadNotificationSignature, signType, err)

@@ -196,7 +196,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.screenshot("doctor")
 
 	// Every page of the navigation opens as itself.
-	for _, p := range []string{"merchants", "requests", "agreements", "payments", "refunds", "notifications", "sms", "clock", "reports", "coverage"} {
+	for _, p := range []string{"merchants", "requests", "agreements", "payments", "refunds", "notifications", "sms", "clock", "reports", "coverage", "checkouts"} {
 		b.open("/console/", "home")
 		b.do("nav "+p, chromedp.Click(chromedp.CSS(`header nav a[href="/console/`+p+`"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`body[data-page="`+p+`"]`)))

@@ -265,7 +265,7 @@ func TestConsoleGateway(t *testing.T) {
 		t.Fatalf("login: %d", resp.StatusCode)
 	}
 	home := u.page("/console/")
-	for _, p := range []string{"requests", "sms", "clock", "coverage"} {
+	for _, p := range []string{"requests", "sms", "clock", "coverage", "checkouts"} {
 		if strings.Contains(home, `href="/console/`+p+`"`) {
 			t.Errorf("gateway home links to %s", p)
 		}

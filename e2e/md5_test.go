@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	llgate "github.com/llgate/llgate"
 	"github.com/llgate/llgate/client"
+	"github.com/llgate/llgate/protocol"
 )
 
 // TestMD5Merchant: a merchant configured for the legacy keyed hash (and only
@@ -42,6 +44,28 @@ func TestMD5Merchant(t *testing.T) {
 		if n := rcv.wait(1); n[0]["no_order"] != p.Get("no_order") {
 			t.Fatalf("notification: %v", n[0])
 		}
+		wrong := c
+		wrong.MD5Key = "legacy-key-2"
+		// Its notifications are signed with its MD5 key, as LianLian signs
+		// them: an MD5 merchant's verifier (E1's WEB one) knows nothing else.
+		rf, err := c.Refund(ctx, refundFields(p, nextOrder("md5"), "1.00", rcv.url()))
+		wantCode(t, "refund", rf, err, "0000")
+		e.advance(6 * time.Minute)
+		for i, n := range rcv.wait(2) {
+			src := protocol.SignSourceMap(n)
+			if n["sign_type"] != "MD5" || n["sign"] != protocol.SignMD5(src, "legacy-key-1") {
+				t.Errorf("notification %d is not signed with the merchant's MD5 key: %v", i, n)
+			}
+		}
+		for i := range rcv.count() {
+			body, _ := rcv.raw(i)
+			if _, err := c.VerifyNotification(body); err != nil {
+				t.Errorf("the SDK does not verify MD5 notification %d: %v", i, err)
+			}
+			if _, err := wrong.VerifyNotification(body); err == nil {
+				t.Errorf("the SDK verified MD5 notification %d with the wrong key", i)
+			}
+		}
 
 		// RSA is not allowed for this merchant, and a wrong MD5 key fails.
 		_, err = rsa.CardBin(ctx, map[string]string{"card_no": cardNo})
@@ -49,8 +73,6 @@ func TestMD5Merchant(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.RetCode != "1001" {
 			t.Errorf("RSA request of an MD5-only merchant: got %v, want 1001", err)
 		}
-		wrong := c
-		wrong.MD5Key = "legacy-key-2"
 		// The answer is signed with the merchant's real key, which this
 		// client does not hold: it cannot trust it, and reads 1001 in it.
 		w, err := wrong.CardBin(ctx, map[string]string{"card_no": cardNo})

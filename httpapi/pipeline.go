@@ -244,7 +244,7 @@ func (s *Server) errorAnswer(x *exchange, err error) *Answer {
 	} else if e.Code == llgate.CodeSystem && e.Err != nil {
 		s.cfg.Logger.Error("merchant API failed", "route", x.route, "err", e.Error())
 	}
-	x.reason = llgate.MaskText(reasonOf(e))
+	x.reason = llgate.MaskText(protocol.Reason(e))
 	a := &Answer{Fields: map[string]string{
 		"ret_code": e.Code,
 		"ret_msg":  protocol.RetMsg(e.Code, e.Field),
@@ -253,17 +253,6 @@ func (s *Server) errorAnswer(x *exchange, err error) *Answer {
 		a.Fields["oid_partner"] = x.merchant.Merchant.OidPartner
 	}
 	return a
-}
-
-func reasonOf(e *llgate.Error) string {
-	r := e.Detail
-	if e.Field != "" {
-		r = e.Field + ": " + r
-	}
-	if r == "" {
-		r = protocol.RetMsg(e.Code, e.Field)
-	}
-	return r
 }
 
 // sign signs the answer with the platform key and the request's sign_type

@@ -26,9 +26,21 @@ type Signer struct {
 // Sign returns the notification body for fields: one JSON object, keys
 // sorted, empty fields left out, no HTML escaping, sign_type set to signType
 // and sign over every other field. signType is RSA or SHA256withRSA; anything
-// else (empty, or MD5, for which the platform holds no merchant key) signs
-// as RSA. The body is stored and sent byte for byte as returned.
+// else signs as RSA (SignPayment and SignRefund sign MD5 with the merchant's
+// key). The body is stored and sent byte for byte as returned.
 func (s Signer) Sign(fields map[string]string, signType string) ([]byte, error) {
+	return s.sign(fields, signType, "")
+}
+
+// sign is Sign, except that signType MD5 with an md5Key signs with the
+// merchant's keyed hash (sign_type MD5), as LianLian signs an MD5
+// merchant's notifications.
+func (s Signer) sign(fields map[string]string, signType, md5Key string) ([]byte, error) {
+	a := protocol.Answer{Fields: maps.Clone(fields)}
+	if signType == llgate.SignMD5 && md5Key != "" {
+		a.SignMD5(md5Key)
+		return a.MarshalJSON()
+	}
 	if s.Key == nil {
 		return nil, errors.New("notify: no platform key")
 	}
@@ -37,7 +49,6 @@ func (s Signer) Sign(fields map[string]string, signType string) ([]byte, error) 
 	default:
 		signType = llgate.SignRSA
 	}
-	a := protocol.Answer{Fields: maps.Clone(fields)}
 	if err := a.Sign(s.Key, signType); err != nil {
 		return nil, err
 	}
@@ -46,11 +57,11 @@ func (s Signer) Sign(fields map[string]string, signType string) ([]byte, error) 
 
 // SignPayment signs a payment notification: the endpoint table's fields
 // (protocol.PaymentNoticeOf).
-func (s Signer) SignPayment(n *llgate.PaymentNotice, signType string) ([]byte, error) {
-	return s.Sign(protocol.PaymentNoticeOf(n), signType)
+func (s Signer) SignPayment(n *llgate.PaymentNotice, signType, md5Key string) ([]byte, error) {
+	return s.sign(protocol.PaymentNoticeOf(n), signType, md5Key)
 }
 
 // SignRefund signs a refund notification (protocol.RefundFieldsOf).
-func (s Signer) SignRefund(f *llgate.Refund, o *llgate.Order, signType string) ([]byte, error) {
-	return s.Sign(protocol.RefundFieldsOf(f, o), signType)
+func (s Signer) SignRefund(f *llgate.Refund, o *llgate.Order, signType, md5Key string) ([]byte, error) {
+	return s.sign(protocol.RefundFieldsOf(f, o), signType, md5Key)
 }

@@ -85,3 +85,16 @@ func IsPreauthState(code string) bool {
 	}
 	return false
 }
+
+// Reason is what the request log says of a refusal: the field and the
+// detail, or the code's ret_msg when the error says nothing more.
+func Reason(e *llgate.Error) string {
+	r := e.Detail
+	if e.Field != "" {
+		r = e.Field + ": " + r
+	}
+	if r == "" {
+		r = RetMsg(e.Code, e.Field)
+	}
+	return r
+}

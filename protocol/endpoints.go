@@ -1,6 +1,9 @@
 package protocol
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // The wire as data: every merchant API endpoint llgate serves, with its
 // paths, transport, request fields and answer fields. The server routes and
@@ -325,26 +328,30 @@ var Endpoints = []*Endpoint{
 var busiPartner = Field{Name: "busi_partner", Need: Required, Check: CheckOneOfWords("101001", "109001", "108001"), Example: "101001",
 	Doc: "101001 virtual goods, 109001 physical goods, 108001 account top-up"}
 
+// payOrderFields describe the order on every pay apply (MPAY, Easy Payment).
+var payOrderFields = []Field{
+	{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the paying user"},
+	{Name: "platform", Doc: "the platform whose users the merchant shares"},
+	busiPartner,
+	{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "order-1", Doc: "the merchant's order number, unique across every product"},
+	{Name: "dt_order", Need: Required, Check: CheckTime, Example: "20261206120000", Doc: "yyyyMMddHHmmss, China time"},
+	{Name: "name_goods", Need: Required, Check: CheckText(40), Example: "Pen", Doc: "up to 40 characters"},
+	{Name: "info_order", Check: CheckText(255), Doc: "up to 255 characters, echoed and notified"},
+	{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "yuan, up to 2 decimals"},
+	{Name: "notify_url", Need: Required, Check: ValidateURL, Example: "http://127.0.0.1:9000/notify", Doc: "where the payment is notified"},
+	{Name: "valid_order", Check: CheckValidOrder, Doc: "minutes, default 10080"},
+	{Name: "risk_item", Need: Required, Check: CheckPayRisk,
+		Example: `{"frms_ware_category":"4007","user_info_mercht_userno":"u1","user_info_dt_register":"20250101120000","goods_name":"Pen"}`},
+}
+
 var payApply = &Endpoint{
 	Name: EPPayApply, Path: "/v1/bankcardprepay", Prefixes: mpayHost, Transport: Envelope, Doc: "MPAY-apply-direct-API.md",
 	Summary: "MPAY payment apply with no_agree or card elements: 8888 and a token; the SMS code goes to the cardholder",
-	Request: append(append(fields(
-		Field{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the paying user"},
-		Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
-		busiPartner,
-		Field{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "order-1", Doc: "the merchant's order number, unique"},
-		Field{Name: "dt_order", Need: Required, Check: CheckTime, Example: "20261206120000", Doc: "yyyyMMddHHmmss, China time"},
-		Field{Name: "name_goods", Need: Required, Check: CheckText(40), Example: "Pen", Doc: "up to 40 characters"},
-		Field{Name: "info_order", Check: CheckText(255), Doc: "up to 255 characters, echoed and notified"},
-		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "yuan, up to 2 decimals"},
-		Field{Name: "notify_url", Need: Required, Check: ValidateURL, Example: "http://127.0.0.1:9000/notify", Doc: "where the payment is notified"},
-		Field{Name: "valid_order", Check: CheckValidOrder, Doc: "minutes, default 10080"},
-		Field{Name: "risk_item", Need: Required, Check: CheckPayRisk,
-			Example: `{"frms_ware_category":"4007","user_info_mercht_userno":"u1","user_info_dt_register":"20250101120000","goods_name":"Pen"}`},
+	Request: append(append(fields(append(slices.Clone(payOrderFields),
 		Field{Name: "pay_type", Need: Required, Check: CheckOneOf("23P"), Example: "2", Doc: "2 debit, 3 credit, P either"},
 		Field{Name: "no_agree", Need: Conditional, Check: ValidateNoAgree, Doc: "pay with an agreement, or give the card elements"},
 		Field{Name: "bank_code", Doc: "ignored: the card's BIN decides"},
-	), conditional(holderFields)...), creditFields...),
+	)...), conditional(holderFields)...), creditFields...),
 	Rule:    checkPayCard,
 	Answer:  []string{"oid_partner", "user_id", "no_order", "dt_order", "oid_paybill", "money_order", "token", "info_order"},
 	Success: "8888",
@@ -356,26 +363,14 @@ var easypayApply = &Endpoint{
 	Name: EPEasypayApply, Path: "/easypay.htm", Prefixes: traderHost, TolerateEnvelope: true, Doc: "easypay-apply-direct-API.md",
 	Summary: "Easy Payment direct apply with no_agree or card elements: 0000 and a token (the SMS code goes to the cardholder); " +
 		"merchants with easypay_no_sms are paid at once (result_pay SUCCESS, or 2008 PROCESSING)",
-	Request: append(append(fields(
-		Field{Name: "user_id", Need: Required, Check: ValidateUserID, Example: "u1", Doc: "the paying user"},
-		Field{Name: "platform", Doc: "the platform whose users the merchant shares"},
-		busiPartner,
-		Field{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "order-1", Doc: "the merchant's order number, unique across every product"},
-		Field{Name: "dt_order", Need: Required, Check: CheckTime, Example: "20261206120000", Doc: "yyyyMMddHHmmss, China time"},
-		Field{Name: "name_goods", Need: Required, Check: CheckText(40), Example: "Pen", Doc: "up to 40 characters"},
-		Field{Name: "info_order", Check: CheckText(255), Doc: "up to 255 characters, echoed and notified"},
-		Field{Name: "money_order", Need: Required, Check: CheckAmount, Example: "10.00", Doc: "yuan, up to 2 decimals"},
-		Field{Name: "notify_url", Need: Required, Check: ValidateURL, Example: "http://127.0.0.1:9000/notify", Doc: "where the payment is notified"},
-		Field{Name: "valid_order", Check: CheckValidOrder, Doc: "minutes, default 10080"},
-		Field{Name: "risk_item", Need: Required, Check: CheckPayRisk,
-			Example: `{"frms_ware_category":"4007","user_info_mercht_userno":"u1","user_info_dt_register":"20250101120000","goods_name":"Pen"}`},
+	Request: append(append(fields(append(slices.Clone(payOrderFields),
 		Field{Name: "pay_type", Need: Required, Check: CheckOneOf("MF"), Example: "M",
 			Doc: "M any card (the query shows M debit, N credit), F pre-authorisation (credit cards)"},
 		Field{Name: "no_agree", Need: Conditional, Check: ValidateNoAgree, Doc: "pay with an agreement, or give the card elements"},
 		Field{Name: "bank_code", Doc: "ignored: the card's BIN decides"},
 		Field{Name: "client_chnl", Doc: "ignored"},
 		Field{Name: "time_stamp", Doc: "ignored"},
-	), conditional(holderFields)...), creditFields...),
+	)...), conditional(holderFields)...), creditFields...),
 	Rule: checkPayCard,
 	Answer: []string{"oid_partner", "no_order", "dt_order", "oid_paybill", "money_order", "token", "name_goods", "pay_type",
 		"info_order", "bank_code", "result_pay", "settle_date", "no_agree"},
