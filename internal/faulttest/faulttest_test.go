@@ -13,8 +13,9 @@ import (
 )
 
 // TestChecksCatchLostState runs a short load, then takes an acknowledged
-// refund, payment and agreement away behind the server's back: the
-// re-verification must report each, and nothing before the tampering.
+// refund, payment, agreement, capture and checkout payment away behind the
+// server's back: the re-verification must report each, and nothing before
+// the tampering.
 func TestChecksCatchLostState(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
@@ -63,7 +64,7 @@ func TestChecksCatchLostState(t *testing.T) {
 	// end a run that makes no progress at all.
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
-		if r, o, c := pickVictims(l); r != nil && o != nil && c != nil && pickCapture(l) != nil {
+		if r, o, c := pickVictims(l); r != nil && o != nil && c != nil && pickCapture(l) != nil && pickCheckout(l) != nil {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -72,6 +73,7 @@ func TestChecksCatchLostState(t *testing.T) {
 	wg.Wait()
 	refund, order, card := pickVictims(l) // the load has stopped: these stay as picked
 	capture := pickCapture(l)
+	checkout := pickCheckout(l)
 	vf := &Verifier{L: l, V: v}
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
@@ -79,8 +81,8 @@ func TestChecksCatchLostState(t *testing.T) {
 	if n := v.Len(); n != 0 {
 		t.Fatalf("%d violations before any tampering: %v", n, v.List())
 	}
-	if refund == nil || order == nil || card == nil || capture == nil {
-		t.Fatalf("the load made no refund, refund-free payment, active agreement or capture: %s", l.Acked.String())
+	if refund == nil || order == nil || card == nil || capture == nil || checkout == nil {
+		t.Fatalf("the load made no refund, refund-free payment, active agreement, capture or checkout payment: %s", l.Acked.String())
 	}
 	if err := srv.Stop(30 * time.Second); err != nil {
 		t.Fatal(err)
@@ -97,6 +99,7 @@ func TestChecksCatchLostState(t *testing.T) {
 		{`UPDATE orders SET status = 'WAITING' WHERE oid_paybill = ?`, order.OidPaybill},
 		{`UPDATE agreements SET status = 'unbound' WHERE no_agree = ?`, card.NoAgree},
 		{`DELETE FROM preauths WHERE oid_paybill = ?`, capture.OidPaybill},
+		{`DELETE FROM orders WHERE no_order = ?`, checkout.NoOrder},
 	} {
 		res, err := sdb.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {
@@ -120,6 +123,8 @@ func TestChecksCatchLostState(t *testing.T) {
 		"order " + order.NoOrder + " (oid_paybill " + order.OidPaybill,
 		"agreement " + card.NoAgree + " (card " + card.No + ") of " + card.User.ID + " was acknowledged and is not in the bind list",
 		"pre-authorisation " + capture.NoOrder + " (oid_paybill " + capture.OidPaybill + ", " + capture.Money + ", card outcome 0000): the capture of " + capture.CaptureMoney + " answered 0000, the state is PR07",
+		"checkout payment " + checkout.NoOrder + " (" + checkout.Flavour + " " + checkout.Route + ", oid_paybill " + checkout.OidPaybill + ", " + checkout.Money +
+			", pay_type " + checkout.PayType + ", card outcome 0000): the pay step showed success and the order is gone: order query answers 8901",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no violation mentions %q; got:\n%s", want, got)
@@ -161,6 +166,19 @@ func pickCapture(l *Ledger) *Preauth {
 	for _, p := range l.Preauths {
 		if p.CaptureAcked && p.Outcome == "0000" {
 			return p
+		}
+	}
+	return nil
+}
+
+// pickCheckout returns a checkout payment whose pay step showed success,
+// with a card that pays; nil if the load made none yet.
+func pickCheckout(l *Ledger) *Checkout {
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	for _, co := range l.Checkouts {
+		if co.Paid && co.Outcome == "0000" {
+			return co
 		}
 	}
 	return nil

@@ -107,8 +107,10 @@ type Ledger struct {
 	Refunds []*Refund
 	// Preauths are the Easy Payment pre-authorisations (load_preauth.go).
 	Preauths []*Preauth
-	Acked    Counter // acknowledged state-changing answers by kind
-	Unknown  Counter // calls whose answer was lost, by endpoint
+	// Checkouts are the hosted checkout payments (load_checkout.go).
+	Checkouts []*Checkout
+	Acked     Counter // acknowledged state-changing answers by kind
+	Unknown   Counter // calls whose answer was lost, by endpoint
 
 	nextUser int
 }

@@ -64,6 +64,8 @@ func (w *Worker) step() error {
 		return w.pay(active[w.rng.IntN(len(active))])
 	case r < 0.52:
 		return w.preauth(u)
+	case r < 0.55:
+		return w.checkout(u)
 	case r < 0.80:
 		return w.refund()
 	default:

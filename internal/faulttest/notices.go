@@ -11,7 +11,8 @@ import (
 
 // expected returns what must be notified, by the states the last Reverify
 // read: payments that read SUCCESS or REFUND, refunds in state 2; and
-// pre-authorisations that were authorised (expectedPreauths).
+// pre-authorisations that were authorised (expectedPreauths) and checkout
+// payments that read SUCCESS (expectedCheckouts).
 func expected(l *Ledger) (pay map[string]*Order, ref map[string]*Refund) {
 	_, orders, refunds := l.Snapshot()
 	l.Mu.Lock()
@@ -54,6 +55,11 @@ func Missing(l *Ledger, rc *Receiver) []string {
 			out = append(out, fmt.Sprintf("authorisation %s (order %s, %s)", id, p.NoOrder, p.State))
 		}
 	}
+	for id, co := range expectedCheckouts(l) {
+		if rc.Payment(id) == nil {
+			out = append(out, fmt.Sprintf("checkout payment %s (order %s, %s)", id, co.NoOrder, co.State))
+		}
+	}
 	for id, o := range pay {
 		if rc.Payment(id) == nil {
 			out = append(out, fmt.Sprintf("payment %s (order %s, %s)", id, o.NoOrder, o.State))
@@ -87,7 +93,7 @@ func CheckNotices(l *Ledger, rc *Receiver, v *Violations) {
 		}
 	}
 	l.Mu.Unlock()
-	auths := expectedPreauths(l)
+	auths, cos := expectedPreauths(l), expectedCheckouts(l)
 	pays, refs := rc.Keys()
 	for id, n := range pays {
 		f := n.Fields
@@ -95,6 +101,13 @@ func CheckNotices(l *Ledger, rc *Receiver, v *Violations) {
 			if f["no_order"] != p.NoOrder || ParseFen(f["money_order"]) != p.Amount || f["result_pay"] != "SUCCESS" ||
 				f["pay_type"] != "F" || f["settle_date"] != "" {
 				v.Add("payment notification for %s does not match pre-authorisation %s (%s): %v", id, p.NoOrder, p.Money, f)
+			}
+			continue
+		}
+		if co := cos[id]; co != nil {
+			if f["no_order"] != co.NoOrder || ParseFen(f["money_order"]) != co.Amount || f["result_pay"] != "SUCCESS" ||
+				f["pay_type"] != co.PayType || f["dt_order"] != co.DtOrder {
+				v.Add("payment notification for %s does not match checkout payment %s (%s, pay_type %s): %v", id, co.NoOrder, co.Money, co.PayType, f)
 			}
 			continue
 		}
@@ -150,6 +163,7 @@ func Drain(ctx context.Context, admin Admin, c *client.Client, vf *Verifier, rc 
 	// Settle: re-read what was still moving until nothing is.
 	_, orders, refunds := vf.L.Snapshot()
 	preauths := vf.L.PreauthSnapshot()
+	checkouts := vf.L.CheckoutSnapshot()
 	for i := 0; ; i++ {
 		if _, err := vf.ReverifySome(ctx, c, nil, orders, refunds, false); err != nil {
 			return nil, 0, err
@@ -157,13 +171,18 @@ func Drain(ctx context.Context, admin Admin, c *client.Client, vf *Verifier, rc 
 		if _, err := vf.ReverifyPreauths(ctx, c, preauths, false); err != nil {
 			return nil, 0, err
 		}
+		if _, err := vf.ReverifyCheckouts(ctx, c, checkouts, false); err != nil {
+			return nil, 0, err
+		}
 		orders, refunds = unsettled(vf.L, orders, refunds)
 		preauths = unsettledPreauths(vf.L, preauths)
-		if len(orders)+len(refunds)+len(preauths) == 0 {
+		checkouts = unsettledCheckouts(vf.L, checkouts)
+		if len(orders)+len(refunds)+len(preauths)+len(checkouts) == 0 {
 			break
 		}
 		if i >= maxSteps {
-			vf.V.Add("%d payments, %d refunds and %d pre-authorisations never settled (first: %s)", len(orders), len(refunds), len(preauths), firstOf(orders, refunds))
+			vf.V.Add("%d payments, %d refunds, %d pre-authorisations and %d checkout payments never settled (first: %s)",
+				len(orders), len(refunds), len(preauths), len(checkouts), firstOf(orders, refunds))
 			break
 		}
 		if err := step(); err != nil {
@@ -230,5 +249,5 @@ func firstOf(orders []*Order, refunds []*Refund) string {
 // last re-verification.
 func ExpectedCount(l *Ledger) int {
 	pay, ref := expected(l)
-	return len(pay) + len(ref) + len(expectedPreauths(l))
+	return len(pay) + len(ref) + len(expectedPreauths(l)) + len(expectedCheckouts(l))
 }

@@ -33,7 +33,22 @@ func (vf *Verifier) Reverify(ctx context.Context, c *client.Client, final bool) 
 		return n, err
 	}
 	m, err := vf.ReverifyPreauths(ctx, c, vf.L.PreauthSnapshot(), final)
-	return n + m, err
+	if err != nil {
+		return n + m, err
+	}
+	k, err := vf.ReverifyCheckouts(ctx, c, vf.L.CheckoutSnapshot(), final)
+	return n + m + k, err
+}
+
+// ReverifyCheckouts is Reverify of some checkout payments only.
+func (vf *Verifier) ReverifyCheckouts(ctx context.Context, c *client.Client, cos []*Checkout, final bool) (int, error) {
+	ch := &checker{l: vf.L, v: vf.V, final: final}
+	var (
+		mu    sync.Mutex
+		total int
+	)
+	err := vf.reverifyCheckouts(ctx, c, ch, cos, func(n int) { mu.Lock(); total += n; mu.Unlock() })
+	return total, err
 }
 
 // ReverifyPreauths is Reverify of some pre-authorisations only.

@@ -33,6 +33,7 @@ type Target struct {
 	key      *rsa.PrivateKey
 	platform *rsa.PublicKey
 	hc       *http.Client
+	browser  *http.Client // hc's transport; sees each redirect (the checkout's 303s)
 }
 
 // NewTarget returns a closed-gate target; Resume opens it.
@@ -43,6 +44,10 @@ func NewTarget(f *Fixture) *Target {
 			Timeout:   60 * time.Second,
 			Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
 		},
+	}
+	t.browser = &http.Client{
+		Timeout: t.hc.Timeout, Transport: t.hc.Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	t.cond = sync.NewCond(&t.mu)
 	return t

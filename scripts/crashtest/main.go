@@ -1,5 +1,6 @@
 // Command crashtest starts the real llgate binary, drives a mixed load (bind,
-// pay, refund, unbind, query) from several clients, SIGKILLs the server at
+// pay, refund, unbind, query, pre-authorisations and captures, hosted
+// checkout payments through the cashier pages) from several clients, SIGKILLs the server at
 // random moments while at least -min-inflight requests are in flight,
 // restarts it on the same database and re-verifies, after every restart,
 // every acknowledged operation the clients received. At the end it moves the
@@ -58,6 +59,7 @@ type Summary struct {
 	OperationsReverified   int            `json:"operations_reverified"`
 	FinalReverified        int            `json:"final_reverified"`
 	UnknownCalls           map[string]int `json:"unknown_calls"`
+	Checkouts              map[string]int `json:"checkouts"` // hosted checkout payments by how far the payer got
 	Calls                  map[string]int `json:"calls"`
 	InflightAtKill         struct {
 		Min int     `json:"min"`
@@ -323,6 +325,7 @@ func finish(sum *Summary, ld *faulttest.Load, v *faulttest.Violations, start tim
 	sum.AcknowledgedByKind = l.Acked.Map()
 	sum.OperationsAcknowledged = l.Acked.Total()
 	sum.UnknownCalls = l.Unknown.Map()
+	sum.Checkouts = l.CheckoutCounts()
 	sum.Violations = append([]string{}, v.List()...)
 	sum.DurationS = time.Since(start).Round(100 * time.Millisecond).Seconds()
 }
