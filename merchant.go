@@ -46,10 +46,14 @@ type Merchant struct {
 	// EasypayNoSMS makes the easypay direct apply pay at once, without an
 	// SMS code.
 	EasypayNoSMS bool
-	SMSCode      string // sandbox only: fixed SMS code
-	MD5Key       []byte // sealed by the vault at rest; plaintext only in memory
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SettleDays is how many days after its settle_date a payment moves
+	// from amt_unsettle to amt_balance, at 00:00 China time (0 = at once;
+	// the admin API's default is DefaultSettleDays).
+	SettleDays int
+	SMSCode    string // sandbox only: fixed SMS code
+	MD5Key     []byte // sealed by the vault at rest; plaintext only in memory
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // ValidOidPartner reports whether s is an 18-digit merchant number.
@@ -103,6 +107,9 @@ func (m *Merchant) Validate() error {
 	case "", NotifyJSONText, NotifyJSONApplication:
 	default:
 		return fmt.Errorf("notify_content_type: %q or %q", NotifyJSONText, NotifyJSONApplication)
+	}
+	if m.SettleDays < 0 || m.SettleDays > MaxSettleDays {
+		return fmt.Errorf("settle_days: a whole number from 0 to %d", MaxSettleDays)
 	}
 	if m.SMSCode != "" && !isDigits(m.SMSCode, 6) {
 		return fmt.Errorf("sms_code must be 6 digits")

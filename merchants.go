@@ -57,6 +57,7 @@ type MerchantPatch struct {
 	NotifyContentType *string
 	Products          *[]string
 	EasypayNoSMS      *bool
+	SettleDays        *int
 	SMSCode           *string
 	MD5Key            *string
 }
@@ -207,6 +208,9 @@ func (p *MerchantPatch) ApplyFields(m *Merchant) {
 	}
 	if p.EasypayNoSMS != nil {
 		m.EasypayNoSMS = *p.EasypayNoSMS
+	}
+	if p.SettleDays != nil {
+		m.SettleDays = *p.SettleDays
 	}
 }
 

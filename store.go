@@ -49,6 +49,7 @@ type Tx interface {
 	OrderTx
 	RefundTx
 	PreauthTx
+	LedgerTx
 	ResetTx
 }
 

@@ -24,6 +24,7 @@ type MerchantJSON struct {
 	NotifyContentType *string       `json:"notify_content_type,omitempty"`
 	Products          *[]string     `json:"products,omitempty"`
 	EasypayNoSMS      *bool         `json:"easypay_no_sms,omitempty"`
+	SettleDays        *int          `json:"settle_days,omitempty"`
 	SMSCode           *string       `json:"sms_code,omitempty"`
 	MD5Key            *string       `json:"md5_key,omitempty"`
 }
@@ -59,6 +60,7 @@ type merchantOut struct {
 	NotifyContentType string       `json:"notify_content_type"`
 	Products          []string     `json:"products"`
 	EasypayNoSMS      bool         `json:"easypay_no_sms"`
+	SettleDays        int          `json:"settle_days"`
 	SMSCode           string       `json:"sms_code"`
 	MD5Key            string       `json:"md5_key"`
 	CreatedAt         string       `json:"created_at"`
@@ -78,6 +80,7 @@ func merchantJSON(m *llgate.Merchant) merchantOut {
 		SignTypes: nonNil(m.SignTypes), IPAllowlist: nonNil(m.IPAllowlist), Live: m.Live,
 		Platform: m.Platform, NotifyExtraFields: m.NotifyExtraFields, SMSCode: m.SMSCode,
 		NotifyContentType: m.ContentType(), Products: nonNil(m.Products), EasypayNoSMS: m.EasypayNoSMS,
+		SettleDays: m.SettleDays,
 		Limits: LimitsJSON{
 			PerTxn: formatLimit(m.Limits.PerTxn), PerDay: formatLimit(m.Limits.PerDay),
 			PerMonth: formatLimit(m.Limits.PerMonth),
@@ -129,7 +132,7 @@ func (j *MerchantJSON) Patch() (llgate.MerchantPatch, error) {
 		Name: j.Name, PublicKeys: j.PublicKeys, SignTypes: j.SignTypes, IPAllowlist: j.IPAllowlist,
 		Live: j.Live, Platform: j.Platform, NotifyExtraFields: j.NotifyExtraFields,
 		NotifyContentType: j.NotifyContentType, Products: j.Products, EasypayNoSMS: j.EasypayNoSMS,
-		SMSCode: j.SMSCode, MD5Key: j.MD5Key,
+		SettleDays: j.SettleDays, SMSCode: j.SMSCode, MD5Key: j.MD5Key,
 	}
 	if j.PublicKey != nil {
 		if j.PublicKeys != nil {
@@ -161,7 +164,7 @@ func (j *MerchantJSON) Merchant() (*llgate.Merchant, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	m := &llgate.Merchant{OidPartner: *j.OidPartner}
+	m := &llgate.Merchant{OidPartner: *j.OidPartner, SettleDays: llgate.DefaultSettleDays}
 	p.ApplyFields(m)
 	md5Key := ""
 	if p.MD5Key != nil {

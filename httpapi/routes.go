@@ -41,6 +41,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	admin("GET /admin/merchants", s.handleMerchantList)
 	admin("GET /admin/merchants/{oid}", s.handleMerchantGet)
 	admin("PATCH /admin/merchants/{oid}", s.handleMerchantPatch)
+	admin("GET /admin/merchants/{oid}/balance", s.handleBalanceGet)
+	admin("POST /admin/merchants/{oid}/balance", s.handleBalanceTopUp)
 	admin("GET /admin/platform-key", s.handlePlatformKey)
 	admin("GET /admin/notifications", s.handleNotifications)
 	admin("POST /admin/notifications/{id}/resend", s.handleNotificationResend)

@@ -46,6 +46,9 @@ type Config struct {
 	Binding  *llgate.Binding
 	Payments *llgate.Payments
 	Refunds  *llgate.Refunds
+	// Ledger answers the balance query and the admin balance routes; nil:
+	// one over Store and Clock.
+	Ledger *llgate.Ledger
 	// Outbox answers the admin notification routes; nil: one over Store,
 	// Vault and Clock that calls Wake on a resend.
 	Outbox *llgate.Outbox
@@ -113,6 +116,9 @@ func New(cfg Config) *Server {
 	if cfg.Mode == "" {
 		cfg.Mode = llgate.ModeSandbox
 	}
+	if cfg.Ledger == nil {
+		cfg.Ledger = &llgate.Ledger{Store: cfg.Store, Clock: cfg.Clock}
+	}
 	eps := map[string]Endpoint{}
 	for _, part := range []map[string]Endpoint{
 		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
@@ -120,6 +126,7 @@ func New(cfg Config) *Server {
 		(&easypayAPI{p: cfg.Payments}).endpoints(),
 		(&preauthAPI{p: cfg.Payments}).endpoints(),
 		(&refundAPI{r: cfg.Refunds}).endpoints(),
+		(&balanceAPI{l: cfg.Ledger}).endpoints(),
 	} {
 		for name, ep := range part {
 			eps[name] = ep

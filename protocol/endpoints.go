@@ -132,6 +132,7 @@ const (
 	EPPreauthCapture  = "preauth-capture"
 	EPPreauthCancel   = "preauth-cancel"
 	EPPreauthQuery    = "preauth-query"
+	EPBalanceQuery    = "balance-query"
 )
 
 // Host prefixes of the three LianLian hosts (COMPAT.md).
@@ -316,6 +317,13 @@ var Endpoints = []*Endpoint{
 		),
 		Rule:    oneOf("no_refund", "oid_refundno"),
 		Answer:  refundAnswer,
+		Success: "0000",
+	},
+	{
+		Name: EPBalanceQuery, Path: "/traderAcctQuery.htm", Prefixes: traderHost, Doc: "balance-query-api.md",
+		Summary: "the merchant's money: amt_balance (settled, for payouts) and amt_unsettle (paid, not yet settled; for refunds)",
+		Request: fields(),
+		Answer:  []string{"amt_balance", "amt_unsettle"},
 		Success: "0000",
 	},
 }

@@ -26,6 +26,7 @@ func newMerchant(oid string) *llgate.Merchant {
 		NotifyContentType: llgate.NotifyJSONApplication,
 		Products:          []string{llgate.ProductMPAY, llgate.ProductEasypay},
 		EasypayNoSMS:      true,
+		SettleDays:        7,
 		SMSCode:           "123456",
 		MD5Key:            []byte{0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff},
 		CreatedAt:         at(0),

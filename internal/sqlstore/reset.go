@@ -28,6 +28,9 @@ var merchantTables = []string{
 	"orders",
 	"person_locks",
 	"velocity_marks",
+	"ledger",
+	"settle_due",
+	"balances",
 }
 
 // ownedVia finds a merchant's rows of a table through a parent, by the
