@@ -84,6 +84,11 @@ type LedgerTx interface {
 	// LedgerSums sums the merchant's entries' Unsettled and Available.
 	LedgerSums(ctx context.Context, oidPartner string) (unsettled, available Amount, err error)
 	InsertSettleDue(ctx context.Context, d *SettleDue) error
+	// SettleDues returns the merchant's pending settlements by DueAt then
+	// Ref; SetSettleDue changes one's Amount (0 deletes it). The caller
+	// holds the balance lock.
+	SettleDues(ctx context.Context, oidPartner string) ([]*SettleDue, error)
+	SetSettleDue(ctx context.Context, d *SettleDue) error
 	// TakeSettleDue deletes the merchant's pending settlements due at or
 	// before now and returns their sum (the caller holds the balance lock).
 	TakeSettleDue(ctx context.Context, oidPartner string, now time.Time) (Amount, error)
@@ -136,9 +141,9 @@ func Move(ctx context.Context, tx Tx, now time.Time, m Money) (*Balance, error) 
 }
 
 // lockSettled locks the merchant's balance and moves into amt_balance the
-// payments whose settlement time has come. It moves what is due but never
-// more than amt_unsettle holds: a refund drawn on unsettled money leaves
-// less to settle.
+// payments whose settlement time has come. The pending settlements always
+// sum to amt_unsettle (refunds draw on both); it moves what is due but, as
+// a guard, never more than amt_unsettle holds.
 func lockSettled(ctx context.Context, tx Tx, oid string, now time.Time) (*Balance, error) {
 	b, err := tx.LockBalance(ctx, oid)
 	if err != nil {
@@ -186,9 +191,12 @@ func PaymentMoney(oid, ref string, amount Amount, settleDate string, settleDays 
 	return Money{OidPartner: oid, Kind: LedgerPayment, Ref: ref, Unsettled: amount, Due: due}
 }
 
-// ReserveRefund debits a refund from amt_unsettle, then amt_balance; 5006
-// when both together are short.
-func ReserveRefund(ctx context.Context, tx Tx, now time.Time, oid, ref string, amount Amount) error {
+// ReserveRefund debits a refund (ref) of a payment (payment: its
+// oid_paybill) from amt_unsettle, then amt_balance; 5006 when both
+// together are short. What it takes from amt_unsettle it takes from the
+// pending settlements too, the payment's own first, then those due last,
+// so that what waits for settlement is always exactly amt_unsettle.
+func ReserveRefund(ctx context.Context, tx Tx, now time.Time, oid, payment, ref string, amount Amount) error {
 	b, err := lockSettled(ctx, tx, oid, now)
 	if err != nil {
 		return err
@@ -197,9 +205,47 @@ func ReserveRefund(ctx context.Context, tx Tx, now time.Time, oid, ref string, a
 		return Errorf(CodeBalanceShort, "the merchant's balance is short of the refund")
 	}
 	fromUnsettled := min(amount, b.Unsettled)
+	if err := drawSettleDue(ctx, tx, oid, payment, fromUnsettled); err != nil {
+		return err
+	}
 	_, err = Move(ctx, tx, now, Money{OidPartner: oid, Kind: LedgerRefund, Ref: ref,
 		Unsettled: -fromUnsettled, Available: -(amount - fromUnsettled)})
 	return err
+}
+
+// drawSettleDue takes amount from the merchant's pending settlements: the
+// payment's own first, then the latest due.
+func drawSettleDue(ctx context.Context, tx Tx, oid, payment string, amount Amount) error {
+	if amount <= 0 {
+		return nil
+	}
+	ds, err := tx.SettleDues(ctx, oid)
+	if err != nil {
+		return err
+	}
+	order := make([]*SettleDue, 0, len(ds))
+	for _, d := range ds {
+		if d.Ref == payment {
+			order = append(order, d)
+		}
+	}
+	for i := len(ds) - 1; i >= 0; i-- {
+		if ds[i].Ref != payment {
+			order = append(order, ds[i])
+		}
+	}
+	for _, d := range order {
+		if amount == 0 {
+			break
+		}
+		take := min(amount, d.Amount)
+		d.Amount -= take
+		amount -= take
+		if err := tx.SetSettleDue(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReverseRefund credits a failed refund back as it was taken: the part
@@ -295,7 +341,8 @@ func (l *Ledger) Settle(ctx context.Context) (int, error) {
 }
 
 // Recompute checks that the merchant's stored balances equal the sums of
-// its ledger, and that neither is negative.
+// its ledger, that neither is negative, and that the pending settlements
+// sum to amt_unsettle.
 func Recompute(ctx context.Context, s Store, oid string) error {
 	return s.View(ctx, func(tx Tx) error {
 		b, err := tx.Balance(ctx, oid)
@@ -312,6 +359,17 @@ func Recompute(ctx context.Context, s Store, oid string) error {
 		}
 		if b.Unsettled < 0 || b.Available < 0 {
 			return fmt.Errorf("merchant %s: negative balance %d, %d", oid, b.Unsettled, b.Available)
+		}
+		ds, err := tx.SettleDues(ctx, oid)
+		if err != nil {
+			return err
+		}
+		var waiting Amount
+		for _, d := range ds {
+			waiting += d.Amount
+		}
+		if waiting != b.Unsettled {
+			return fmt.Errorf("merchant %s: %d waits for settlement, amt_unsettle is %d", oid, waiting, b.Unsettled)
 		}
 		return nil
 	})

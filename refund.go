@@ -103,7 +103,7 @@ func (r *Refunds) Apply(ctx context.Context, a *RefundApply) (*Refund, *Order, e
 			} else if err != nil {
 				return err
 			}
-			if err := ReserveRefund(ctx, tx, now, o.OidPartner, out.OidRefundno, out.Amount); err != nil {
+			if err := ReserveRefund(ctx, tx, now, o.OidPartner, o.OidPaybill, out.OidRefundno, out.Amount); err != nil {
 				return err
 			}
 			return tx.InsertOrderEvent(ctx, newEvent(o, now, refundNote(out, "applied: "+out.MoneyRefund)))

@@ -106,7 +106,6 @@ func testLedger(t *testing.T, open Opener) {
 			}
 			return nil
 		})
-		recompute(t, s, oidA) // oidB has a raw entry and no balance
 
 		// Pending settlements: two for one reference and time add up; due
 		// ones are taken once.
@@ -122,6 +121,35 @@ func testLedger(t *testing.T, open Opener) {
 				}
 			}
 			return nil
+		})
+		update(t, s, func(tx llgate.Tx) error {
+			ds, err := tx.SettleDues(ctx, oidA)
+			if err != nil {
+				return err
+			}
+			want := []*llgate.SettleDue{
+				{OidPartner: oidA, Ref: "p1", Amount: 5, DueAt: at(time.Hour)},
+				{OidPartner: oidA, Ref: "p2", Amount: 10, DueAt: at(2 * time.Hour)},
+			}
+			if !reflect.DeepEqual(ds, want) {
+				t.Errorf("SettleDues: got %+v, want %+v", ds, want)
+			}
+			ds[1].Amount = 0 // deletes
+			if err := tx.SetSettleDue(ctx, ds[1]); err != nil {
+				return err
+			}
+			ds[0].Amount = 4
+			if err := tx.SetSettleDue(ctx, ds[0]); err != nil {
+				return err
+			}
+			if ds, err = tx.SettleDues(ctx, oidA); err != nil || len(ds) != 1 || ds[0].Amount != 4 {
+				t.Errorf("after SetSettleDue: %+v %v", ds, err)
+			}
+			ds[0].Amount = 5
+			if err := tx.SetSettleDue(ctx, ds[0]); err != nil {
+				return err
+			}
+			return tx.InsertSettleDue(ctx, &llgate.SettleDue{OidPartner: oidA, Ref: "p2", Amount: 10, DueAt: at(2 * time.Hour)})
 		})
 		view(t, s, func(tx llgate.Tx) error {
 			if got, err := tx.DueSettleMerchants(ctx, at(time.Hour-time.Millisecond), 10); err != nil || len(got) != 0 {
@@ -206,11 +234,11 @@ func testLedger(t *testing.T, open Opener) {
 		if err := move(t, s, due, llgate.PaymentMoney(oidA, "p2", 500, llgate.ChinaDate(due), 2)); err != nil {
 			t.Fatal(err)
 		}
-		update(t, s, func(tx llgate.Tx) error { return llgate.ReserveRefund(t.Context(), tx, due, oidA, "r1", 700) })
+		update(t, s, func(tx llgate.Tx) error { return llgate.ReserveRefund(t.Context(), tx, due, oidA, "p2", "r1", 700) })
 		wantBalance(t, s, oidA, 0, 1100)
-		update(t, s, func(tx llgate.Tx) error { return llgate.ReserveRefund(t.Context(), tx, due, oidA, "r2", 1100) })
+		update(t, s, func(tx llgate.Tx) error { return llgate.ReserveRefund(t.Context(), tx, due, oidA, "p1", "r2", 1100) })
 		wantBalance(t, s, oidA, 0, 0)
-		err := s.Update(t.Context(), func(tx llgate.Tx) error { return llgate.ReserveRefund(t.Context(), tx, due, oidA, "r3", 1) })
+		err := s.Update(t.Context(), func(tx llgate.Tx) error { return llgate.ReserveRefund(t.Context(), tx, due, oidA, "p1", "r3", 1) })
 		if llgate.ErrorCode(err) != llgate.CodeBalanceShort {
 			t.Fatalf("refund with nothing left: got %v, want 5006", err)
 		}
@@ -264,7 +292,7 @@ func testLedger(t *testing.T, open Opener) {
 			wg.Go(func() {
 				<-start
 				err := s.Update(ctx, func(tx llgate.Tx) error {
-					return llgate.ReserveRefund(ctx, tx, t0, oidA, fmt.Sprint("r", i), 70)
+					return llgate.ReserveRefund(ctx, tx, t0, oidA, fmt.Sprint("p", i), fmt.Sprint("r", i), 70)
 				})
 				switch {
 				case err == nil:
@@ -320,6 +348,7 @@ func testLedger(t *testing.T, open Opener) {
 			now := t0
 			var total llgate.Amount // what the merchant holds in all
 			var refunds []string    // reserved, not yet failed
+			var payments []string
 			l := &llgate.Ledger{Store: s, Clock: llgate.ClockFunc(func() time.Time { return now })}
 			for step := range 150 {
 				ref := fmt.Sprint("x", step)
@@ -332,9 +361,14 @@ func testLedger(t *testing.T, open Opener) {
 						t.Fatalf("seed %d step %d payment: %v", seed, step, err)
 					}
 					total += amount
+					payments = append(payments, ref)
 				case 2:
 					what = "refund"
-					err := s.Update(ctx, func(tx llgate.Tx) error { return llgate.ReserveRefund(ctx, tx, now, oid, ref, amount) })
+					payment := "none"
+					if len(payments) > 0 {
+						payment = payments[r.IntN(len(payments))]
+					}
+					err := s.Update(ctx, func(tx llgate.Tx) error { return llgate.ReserveRefund(ctx, tx, now, oid, payment, ref, amount) })
 					switch {
 					case err == nil:
 						if amount > total {

@@ -162,3 +162,36 @@ func (t *Tx) DueSettleMerchants(ctx context.Context, now time.Time, limit int) (
 	}
 	return oids, nil
 }
+
+// SettleDues returns the merchant's pending settlements by due time.
+func (t *Tx) SettleDues(ctx context.Context, oidPartner string) ([]*llgate.SettleDue, error) {
+	ds, err := queryAll(ctx, t, func(s scanner) (*llgate.SettleDue, error) {
+		var d llgate.SettleDue
+		var amount, due int64
+		if err := s.Scan(&d.OidPartner, &d.Ref, &amount, &due); err != nil {
+			return nil, err
+		}
+		d.Amount, d.DueAt = llgate.Amount(amount), fromMS(due)
+		return &d, nil
+	}, `SELECT oid_partner, ref, amount, due_at FROM settle_due WHERE oid_partner = $1 ORDER BY due_at, ref`+t.lock, oidPartner)
+	if err != nil {
+		return nil, fmt.Errorf("settlements of %s: %w", oidPartner, err)
+	}
+	return ds, nil
+}
+
+// SetSettleDue changes a pending settlement's amount; 0 deletes it.
+func (t *Tx) SetSettleDue(ctx context.Context, d *llgate.SettleDue) error {
+	var err error
+	if d.Amount <= 0 {
+		_, err = t.exec(ctx, `DELETE FROM settle_due WHERE oid_partner = $1 AND ref = $2 AND due_at = $3`,
+			d.OidPartner, d.Ref, ms(d.DueAt))
+	} else {
+		_, err = t.exec(ctx, `UPDATE settle_due SET amount = $4 WHERE oid_partner = $1 AND ref = $2 AND due_at = $3`,
+			d.OidPartner, d.Ref, ms(d.DueAt), int64(d.Amount))
+	}
+	if err != nil {
+		return fmt.Errorf("set settlement of %s: %w", d.Ref, err)
+	}
+	return nil
+}
