@@ -50,10 +50,13 @@ type Merchant struct {
 	// from amt_unsettle to amt_balance, at 00:00 China time (0 = at once;
 	// the admin API's default is DefaultSettleDays).
 	SettleDays int
-	SMSCode    string // sandbox only: fixed SMS code
-	MD5Key     []byte // sealed by the vault at rest; plaintext only in memory
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// PayoutLimits caps a live merchant's payouts: each, per China day and
+	// per month (zero = no cap; not-live merchants: NotLivePayoutLimit).
+	PayoutLimits Limits
+	SMSCode      string // sandbox only: fixed SMS code
+	MD5Key       []byte // sealed by the vault at rest; plaintext only in memory
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // ValidOidPartner reports whether s is an 18-digit merchant number.
@@ -113,6 +116,9 @@ func (m *Merchant) Validate() error {
 	}
 	if m.SMSCode != "" && !isDigits(m.SMSCode, 6) {
 		return fmt.Errorf("sms_code must be 6 digits")
+	}
+	if m.PayoutLimits.PerTxn < 0 || m.PayoutLimits.PerDay < 0 || m.PayoutLimits.PerMonth < 0 {
+		return fmt.Errorf("payout_limits must not be negative")
 	}
 	if m.Limits.PerTxn < 0 || m.Limits.PerDay < 0 || m.Limits.PerMonth < 0 {
 		return fmt.Errorf("limits must not be negative")

@@ -58,6 +58,7 @@ type MerchantPatch struct {
 	Products          *[]string
 	EasypayNoSMS      *bool
 	SettleDays        *int
+	PayoutLimits      *Limits
 	SMSCode           *string
 	MD5Key            *string
 }
@@ -211,6 +212,9 @@ func (p *MerchantPatch) ApplyFields(m *Merchant) {
 	}
 	if p.SettleDays != nil {
 		m.SettleDays = *p.SettleDays
+	}
+	if p.PayoutLimits != nil {
+		m.PayoutLimits = *p.PayoutLimits
 	}
 }
 

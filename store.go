@@ -50,6 +50,7 @@ type Tx interface {
 	RefundTx
 	PreauthTx
 	LedgerTx
+	PayoutTx
 	ResetTx
 }
 

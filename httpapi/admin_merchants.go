@@ -25,6 +25,7 @@ type MerchantJSON struct {
 	Products          *[]string     `json:"products,omitempty"`
 	EasypayNoSMS      *bool         `json:"easypay_no_sms,omitempty"`
 	SettleDays        *int          `json:"settle_days,omitempty"`
+	PayoutLimits      *LimitsJSON   `json:"payout_limits,omitempty"`
 	SMSCode           *string       `json:"sms_code,omitempty"`
 	MD5Key            *string       `json:"md5_key,omitempty"`
 }
@@ -61,6 +62,7 @@ type merchantOut struct {
 	Products          []string     `json:"products"`
 	EasypayNoSMS      bool         `json:"easypay_no_sms"`
 	SettleDays        int          `json:"settle_days"`
+	PayoutLimits      LimitsJSON   `json:"payout_limits"`
 	SMSCode           string       `json:"sms_code"`
 	MD5Key            string       `json:"md5_key"`
 	CreatedAt         string       `json:"created_at"`
@@ -81,6 +83,10 @@ func merchantJSON(m *llgate.Merchant) merchantOut {
 		Platform: m.Platform, NotifyExtraFields: m.NotifyExtraFields, SMSCode: m.SMSCode,
 		NotifyContentType: m.ContentType(), Products: nonNil(m.Products), EasypayNoSMS: m.EasypayNoSMS,
 		SettleDays: m.SettleDays,
+		PayoutLimits: LimitsJSON{
+			PerTxn: formatLimit(m.PayoutLimits.PerTxn), PerDay: formatLimit(m.PayoutLimits.PerDay),
+			PerMonth: formatLimit(m.PayoutLimits.PerMonth),
+		},
 		Limits: LimitsJSON{
 			PerTxn: formatLimit(m.Limits.PerTxn), PerDay: formatLimit(m.Limits.PerDay),
 			PerMonth: formatLimit(m.Limits.PerMonth),
@@ -147,6 +153,13 @@ func (j *MerchantJSON) Patch() (llgate.MerchantPatch, error) {
 			return p, err
 		}
 		p.Limits = &l
+	}
+	if j.PayoutLimits != nil {
+		l, err := j.PayoutLimits.limits()
+		if err != nil {
+			return p, err
+		}
+		p.PayoutLimits = &l
 	}
 	if j.Velocity != nil {
 		p.Velocity = &llgate.Velocity{PhonesPerHour: j.Velocity.PhonesPerHour, CardsPerHour: j.Velocity.CardsPerHour}

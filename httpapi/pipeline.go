@@ -164,6 +164,9 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited: merchant")
 	}
 	fields, encrypted := outer, false
+	if e.EnvelopeOnly && !outer.Has("pay_load") {
+		return nil, llgate.Errorf(llgate.CodeDecrypt, "this endpoint takes a pay_load envelope only")
+	}
 	if e.OpensEnvelope() && outer.Has("pay_load") {
 		if fields, err = s.openEnvelope(x, outer); err != nil {
 			return nil, err

@@ -43,6 +43,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	admin("PATCH /admin/merchants/{oid}", s.handleMerchantPatch)
 	admin("GET /admin/merchants/{oid}/balance", s.handleBalanceGet)
 	admin("POST /admin/merchants/{oid}/balance", s.handleBalanceTopUp)
+	admin("GET /admin/payouts", s.handlePayouts)
 	admin("GET /admin/platform-key", s.handlePlatformKey)
 	admin("GET /admin/notifications", s.handleNotifications)
 	admin("POST /admin/notifications/{id}/resend", s.handleNotificationResend)

@@ -49,6 +49,9 @@ type Config struct {
 	// Ledger answers the balance query and the admin balance routes; nil:
 	// one over Store and Clock.
 	Ledger *llgate.Ledger
+	// Payouts answers the Instant Payment endpoints and /admin/payouts;
+	// nil: defaultPayouts.
+	Payouts *llgate.Payouts
 	// Outbox answers the admin notification routes; nil: one over Store,
 	// Vault and Clock that calls Wake on a resend.
 	Outbox *llgate.Outbox
@@ -119,6 +122,9 @@ func New(cfg Config) *Server {
 	if cfg.Ledger == nil {
 		cfg.Ledger = &llgate.Ledger{Store: cfg.Store, Clock: cfg.Clock}
 	}
+	if cfg.Payouts == nil {
+		cfg.Payouts = defaultPayouts(&cfg)
+	}
 	eps := map[string]Endpoint{}
 	for _, part := range []map[string]Endpoint{
 		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
@@ -127,6 +133,7 @@ func New(cfg Config) *Server {
 		(&preauthAPI{p: cfg.Payments}).endpoints(),
 		(&refundAPI{r: cfg.Refunds}).endpoints(),
 		(&balanceAPI{l: cfg.Ledger}).endpoints(),
+		(&payoutAPI{p: cfg.Payouts}).endpoints(),
 	} {
 		for name, ep := range part {
 			eps[name] = ep

@@ -68,9 +68,12 @@ type Endpoint struct {
 	// TolerateEnvelope: a Plain endpoint that also opens a pay_load
 	// envelope when one is sent (Easy Payment direct, §4.5).
 	TolerateEnvelope bool
-	Doc              string // the LianLian doc page
-	Summary          string
-	Request          []Field
+	// EnvelopeOnly: an Envelope endpoint that refuses plain signed JSON
+	// with 4007 (payouts, Decision 7).
+	EnvelopeOnly bool
+	Doc          string // the LianLian doc page
+	Summary      string
+	Request      []Field
 	// Rule checks what depends on several fields, after every field passed.
 	Rule func(*Object) error
 	// Answer lists the signed answer fields of a success (besides

@@ -31,6 +31,7 @@ var merchantTables = []string{
 	"ledger",
 	"settle_due",
 	"balances",
+	"payouts",
 }
 
 // ownedVia finds a merchant's rows of a table through a parent, by the
