@@ -164,7 +164,9 @@ func TestPayouts(t *testing.T) {
 		} {
 			f := payoutFields(nextOrder("po"), "1.00", next("0000"), rcv.url())
 			tc.edit(f)
-			payout(t, c, f, tc.want)
+			if got := payout(t, c, f, tc.want); got.Get("no_order") != f["no_order"] {
+				t.Fatalf("%s: the error answer lacks no_order: %v", tc.name, got.Fields)
+			}
 		}
 		// A memo with characters the docs filter is accepted once they are gone.
 		e.topUp(oidA, "1.00")

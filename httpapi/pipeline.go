@@ -52,8 +52,11 @@ type exchange struct {
 
 	fields    *protocol.Object // the decoded request: the envelope's inside once opened
 	encrypted bool
-	envelope  string    // RequestDetail.Envelope
-	sign      signCheck // what verify found
+	envelope  string // RequestDetail.Envelope
+	// echoNoOrder: a payout or confirm whose envelope opened answers its
+	// failures with the no_order (CONTRACT-easypay-payouts §4.8).
+	echoNoOrder bool
+	sign        signCheck // what verify found
 }
 
 // signCheck is what verify found, for the signature doctor; the rest of
@@ -173,6 +176,7 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 		}
 		encrypted = true
 		x.fields, x.encrypted, x.envelope = fields, true, envelopeOpened
+		x.echoNoOrder = e.EnvelopeOnly
 		if t := fields.Get("sign_type"); isSignType(t) {
 			x.signType = t
 		}
@@ -288,6 +292,11 @@ func (s *Server) errorAnswer(x *exchange, err error) *Answer {
 	}}
 	if x.merchant != nil {
 		a.Fields["oid_partner"] = x.merchant.Merchant.OidPartner
+	}
+	if x.echoNoOrder {
+		if no := x.fields.Get("no_order"); protocol.ValidateOrderNo("no_order", no) == nil {
+			a.Fields["no_order"] = no
+		}
 	}
 	return a
 }
