@@ -76,6 +76,9 @@ func TestChecksCatchLostState(t *testing.T) {
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
 	}
+	if err := RecomputeBalances(ctx, db, v); err != nil { // the server still runs on it
+		t.Fatal(err)
+	}
 	if n := v.Len(); n != 0 {
 		t.Fatalf("%d violations before any tampering: %v", n, v.List())
 	}
@@ -97,6 +100,7 @@ func TestChecksCatchLostState(t *testing.T) {
 		{`UPDATE orders SET status = 'WAITING' WHERE oid_paybill = ?`, order.OidPaybill},
 		{`UPDATE agreements SET status = 'unbound' WHERE no_agree = ?`, card.NoAgree},
 		{`DELETE FROM preauths WHERE oid_paybill = ?`, capture.OidPaybill},
+		{`UPDATE balances SET amt_balance = amt_balance + 1 WHERE oid_partner = ?`, OidPartner},
 	} {
 		res, err := sdb.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {
@@ -114,12 +118,16 @@ func TestChecksCatchLostState(t *testing.T) {
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
 	}
+	if err := RecomputeBalances(ctx, db, v); err != nil {
+		t.Fatal(err)
+	}
 	got := strings.Join(v.List(), "\n")
 	for _, want := range []string{
 		"refund " + refund.NoRefund + " of order " + refund.Order.NoOrder,
 		"order " + order.NoOrder + " (oid_paybill " + order.OidPaybill,
 		"agreement " + card.NoAgree + " (card " + card.No + ") of " + card.User.ID + " was acknowledged and is not in the bind list",
 		"pre-authorisation " + capture.NoOrder + " (oid_paybill " + capture.OidPaybill + ", " + capture.Money + ", card outcome 0000): the capture of " + capture.CaptureMoney + " answered 0000, the state is PR07",
+		"balances: merchant " + OidPartner + ": stored amt_unsettle",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no violation mentions %q; got:\n%s", want, got)
