@@ -75,7 +75,7 @@ CREATE UNIQUE INDEX payouts_paybill ON payouts (oid_paybill);
 -- The sealed secret's row (key rotation walks payouts by it).
 CREATE UNIQUE INDEX payouts_id ON payouts (id);
 -- DuePayouts; PayoutSpent; PayoutDuplicates; ListPayouts.
-CREATE INDEX payouts_next_at ON payouts (next_at) WHERE next_at > 0;
+CREATE INDEX payouts_next_at ON payouts (next_at);
 CREATE INDEX payouts_accepted ON payouts (oid_partner, accepted_at);
 CREATE INDEX payouts_card ON payouts (oid_partner, card_fp, created_at);
 CREATE INDEX payouts_created ON payouts (created_at);
