@@ -142,6 +142,10 @@ func TestPayouts(t *testing.T) {
 		wantCode(t, "plain confirm", answerOf(r, err), err, "4007")
 		cb := e.merchant(oidB, map[string]any{"products": []string{"mpay"}})
 		payout(t, cb, payoutFields(nextOrder("po"), "1.00", next("0000"), rcv.url()), "4005")
+		bad := payoutFields(nextOrder("po"), "1.00", next("0000"), rcv.url())
+		bad["flag_card"] = "2"
+		payout(t, cb, bad, "4005") // the product before the fields (§4.8)
+		confirm(t, cb, "no-such-payout", "123456", rcv.url(), "4005")
 
 		// Field and account checks; none creates anything.
 		for _, tc := range []struct {

@@ -189,6 +189,9 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 	}
 	e = s.selectEndpoint(e, fields)
 	x.route = e.Path
+	if e.Product != "" && !auth.Merchant.Allows(e.Product) {
+		return nil, llgate.Errorf(e.ProductCode, "the merchant lacks the %s product", e.Product)
+	}
 	if err := protocol.Validate(e, fields); err != nil {
 		return nil, err
 	}

@@ -71,9 +71,14 @@ type Endpoint struct {
 	// EnvelopeOnly: an Envelope endpoint that refuses plain signed JSON
 	// with 4007 (payouts, Decision 7).
 	EnvelopeOnly bool
-	Doc          string // the LianLian doc page
-	Summary      string
-	Request      []Field
+	// Product, when set, is checked after the signature and before the
+	// fields: a merchant without it answers ProductCode (payouts: 4005
+	// before any 1004, §4.8).
+	Product     string
+	ProductCode string
+	Doc         string // the LianLian doc page
+	Summary     string
+	Request     []Field
 	// Rule checks what depends on several fields, after every field passed.
 	Rule func(*Object) error
 	// Answer lists the signed answer fields of a success (besides

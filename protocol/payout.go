@@ -41,6 +41,7 @@ func init() {
 
 var payoutApply = &Endpoint{
 	Name: EPPayout, Path: "/paymentapi/payment.htm", Transport: Envelope, EnvelopeOnly: true, Doc: "instant-payment-apply-API.md",
+	Product: llgate.ProductInstantpay, ProductCode: llgate.CodePayoutProduct,
 	Summary: "a payout to a debit card (flag_card 0) or business account (1): 0000 debits amt_balance (PROCESSING); " +
 		"4002/4003/4004 answer a confirm_code (CHECK, confirm within 24 hours); a pay_load envelope is required (4007)",
 	Request: fields(
@@ -80,6 +81,7 @@ func checkPayout(o *Object) error {
 
 var payoutConfirm = &Endpoint{
 	Name: EPPayoutConfirm, Path: "/paymentapi/confirmPayment.htm", Transport: Envelope, EnvelopeOnly: true, Doc: "instant-payment-confirm-API.md",
+	Product: llgate.ProductInstantpay, ProductCode: llgate.CodePayoutProduct,
 	Summary: "confirms a payout in CHECK with its confirm_code: 0000 debits amt_balance (PROCESSING); 4011 wrong code, 4008 the 6th, 4010 after 24 hours",
 	Request: fields(
 		Field{Name: "no_order", Need: Required, Check: ValidateOrderNo, Example: "payout-1", Doc: "the payout"},
