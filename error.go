@@ -107,6 +107,9 @@ const (
 	CodeNoOriginal = "5002"
 	CodeOverRefund = "5007"
 	CodeNotPaid    = "5008"
+	// CodeBalanceShort: a refund the merchant's amt_unsettle and amt_balance
+	// together do not cover (CONTRACT-easypay-payouts §4.12).
+	CodeBalanceShort = "5006"
 )
 
 // Return codes of pre-authorisation (CONTRACT-easypay-payouts §4.14).

@@ -101,6 +101,10 @@ var sensitiveKeys = map[string]func(string) string{
 	"pay_load":    maskBlob,
 	"risk_item":   maskBlob,
 	"info_order":  maskBlob,
+	// Payouts (CONTRACT-easypay-payouts §4.16): the bank statement's memo
+	// is the merchant's free text; the confirm code is a secret.
+	"memo":         maskBlob,
+	"confirm_code": maskAll,
 }
 
 // plainKeys are fields whose values are identifiers or dates chosen by the

@@ -46,6 +46,13 @@ type Merchant struct {
 	// EasypayNoSMS makes the easypay direct apply pay at once, without an
 	// SMS code.
 	EasypayNoSMS bool
+	// SettleDays is how many days after its settle_date a payment moves
+	// from amt_unsettle to amt_balance, at 00:00 China time (0 = at once;
+	// the admin API's default is DefaultSettleDays).
+	SettleDays int
+	// PayoutLimits caps a live merchant's payouts: each, per China day and
+	// per month (zero = no cap; not-live merchants: NotLivePayoutLimit).
+	PayoutLimits Limits
 	SMSCode      string // sandbox only: fixed SMS code
 	MD5Key       []byte // sealed by the vault at rest; plaintext only in memory
 	CreatedAt    time.Time
@@ -104,8 +111,14 @@ func (m *Merchant) Validate() error {
 	default:
 		return fmt.Errorf("notify_content_type: %q or %q", NotifyJSONText, NotifyJSONApplication)
 	}
+	if m.SettleDays < 0 || m.SettleDays > MaxSettleDays {
+		return fmt.Errorf("settle_days: a whole number from 0 to %d", MaxSettleDays)
+	}
 	if m.SMSCode != "" && !isDigits(m.SMSCode, 6) {
 		return fmt.Errorf("sms_code must be 6 digits")
+	}
+	if m.PayoutLimits.PerTxn < 0 || m.PayoutLimits.PerDay < 0 || m.PayoutLimits.PerMonth < 0 {
+		return fmt.Errorf("payout_limits must not be negative")
 	}
 	if m.Limits.PerTxn < 0 || m.Limits.PerDay < 0 || m.Limits.PerMonth < 0 {
 		return fmt.Errorf("limits must not be negative")

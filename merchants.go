@@ -57,6 +57,8 @@ type MerchantPatch struct {
 	NotifyContentType *string
 	Products          *[]string
 	EasypayNoSMS      *bool
+	SettleDays        *int
+	PayoutLimits      *Limits
 	SMSCode           *string
 	MD5Key            *string
 }
@@ -207,6 +209,12 @@ func (p *MerchantPatch) ApplyFields(m *Merchant) {
 	}
 	if p.EasypayNoSMS != nil {
 		m.EasypayNoSMS = *p.EasypayNoSMS
+	}
+	if p.SettleDays != nil {
+		m.SettleDays = *p.SettleDays
+	}
+	if p.PayoutLimits != nil {
+		m.PayoutLimits = *p.PayoutLimits
 	}
 }
 

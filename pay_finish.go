@@ -14,6 +14,7 @@ import (
 // answers errRetry when something moved.
 type finish struct {
 	settleDate   string
+	settleDays   int // the merchant's, for the ledger
 	noAgree      string
 	newAgreement *Agreement // nil: none to create
 	notification *Notification
@@ -63,6 +64,7 @@ func (p *Payments) prepareSuccess(ctx context.Context, o *Order, card *Card, sec
 			return f, err
 		}
 	}
+	f.settleDays = m.SettleDays
 	pn := &PaymentNotice{Order: o, InfoOrder: secret.InfoOrder, NoAgree: f.noAgree, SettleDate: f.settleDate}
 	if m.NotifyExtraFields {
 		pn.Holder = card
@@ -119,6 +121,11 @@ func (f *finish) apply(ctx context.Context, tx Tx, o *Order, now time.Time) erro
 		}
 	}
 	o.Status, o.PaidAt, o.SettleDate, o.NoAgree = OrderSuccess, now, f.settleDate, f.noAgree
+	if !o.IsPreauth() { // an authorisation's money comes with its capture
+		if _, err := Move(ctx, tx, now, PaymentMoney(o.OidPartner, o.OidPaybill, o.Amount, f.settleDate, f.settleDays)); err != nil {
+			return err
+		}
+	}
 	return tx.InsertNotification(ctx, f.notification)
 }
 

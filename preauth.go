@@ -303,6 +303,12 @@ func (p *Payments) perform(ctx context.Context, o *Order, op *PreauthOp, kind st
 			return err
 		}
 		out = locked
+		if kind == PreauthCapture && pa.State != failed { // a capture is a payment (§4.12)
+			m := PaymentMoney(o.OidPartner, o.OidPaybill, pa.Amount, pa.SettleDate, op.Merchant.SettleDays)
+			if _, err := Move(ctx, tx, now, m); err != nil {
+				return err
+			}
+		}
 		return tx.InsertOrderEvent(ctx, newEvent(locked, now, kind+" "+op.MoneyOrder+": "+pa.State))
 	})
 	if err != nil {

@@ -40,7 +40,9 @@ type RefundApply struct {
 	RequestHash string
 }
 
-// Apply records a refund in state 0; the clock settles it. Refunds pending
+// Apply records a refund in state 0 and reserves its money from the
+// merchant's amt_unsettle, then amt_balance (5006 when short; a failed
+// refund gives it back); the clock settles it. Refunds pending
 // or done never add up to more than the payment. Codes: 5002 (no such
 // payment, or another merchant's), 5008 (not paid), 5007 (over the
 // refundable amount), 2006 (over 6 months), 1002 (no_refund reused for
@@ -99,6 +101,9 @@ func (r *Refunds) Apply(ctx context.Context, a *RefundApply) (*Refund, *Order, e
 			if err := tx.InsertRefund(ctx, out); errors.Is(err, ErrConflict) {
 				return errRetry // a concurrent apply took the no_refund: answer as a repeat
 			} else if err != nil {
+				return err
+			}
+			if err := ReserveRefund(ctx, tx, now, o.OidPartner, o.OidPaybill, out.OidRefundno, out.Amount); err != nil {
 				return err
 			}
 			return tx.InsertOrderEvent(ctx, newEvent(o, now, refundNote(out, "applied: "+out.MoneyRefund)))
@@ -228,6 +233,9 @@ func (r *Refunds) settle(ctx context.Context, f *Refund) error {
 		if refused != nil {
 			cur.Status = RefundFailed
 			if err := tx.UpdateRefund(ctx, cur); err != nil {
+				return err
+			}
+			if err := ReverseRefund(ctx, tx, now, cur.OidPartner, cur.OidRefundno); err != nil {
 				return err
 			}
 			return tx.InsertOrderEvent(ctx, newEvent(o, now, refundNote(cur, "failed (state 3)")))

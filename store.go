@@ -49,6 +49,8 @@ type Tx interface {
 	OrderTx
 	RefundTx
 	PreauthTx
+	LedgerTx
+	PayoutTx
 	ResetTx
 	CheckoutTx
 }

@@ -22,6 +22,7 @@ var (
 	PathOrderQuery      = pathOf(protocol.EPOrderQuery)
 	PathRefund          = pathOf(protocol.EPRefund)
 	PathRefundQuery     = pathOf(protocol.EPRefundQuery)
+	PathBalanceQuery    = pathOf(protocol.EPBalanceQuery)
 )
 
 func pathOf(name string) string {
@@ -111,4 +112,9 @@ func (c *Client) Refund(ctx context.Context, fields map[string]string) (*Respons
 // RefundQuery reads a refund's state.
 func (c *Client) RefundQuery(ctx context.Context, fields map[string]string) (*Response, error) {
 	return c.Do(ctx, protocol.EPRefundQuery, fields)
+}
+
+// BalanceQuery reads the merchant's amt_balance and amt_unsettle.
+func (c *Client) BalanceQuery(ctx context.Context, fields map[string]string) (*Response, error) {
+	return c.Do(ctx, protocol.EPBalanceQuery, fields)
 }

@@ -231,6 +231,12 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 		t.Fatalf("the entry's order: %v", eq.Fields)
 	}
 
+	// A payout to the canary card and name, with them in its memo and
+	// info_order too.
+	e.topUp(oidA, "10.00")
+	po := payoutFields(nextOrder("canary-po"), "1.00", canary.card, echo)
+	po["acct_name"], po["info_order"], po["memo"] = canary.name, canary.name+canary.card, canary.name
+	payout(t, c, po, "0000")
 	e.advance(6 * time.Minute)
 	e.settle()
 	e.waitAttempts(oidA, 3)
@@ -255,7 +261,8 @@ func exercise(t *testing.T, store llgate.Store, logs *syncBuffer) [][]byte {
 	var answers [][]byte
 	for _, path := range []string{
 		"/admin/merchants", "/admin/merchants/" + oidA, "/admin/requests?limit=1000", "/admin/notifications",
-		"/admin/sms?mobile=" + canary.mobile, "/admin/clock", "/admin/reports?oid_partner=" + oidA,
+		"/admin/sms?mobile=" + canary.mobile, "/admin/clock", "/admin/payouts", "/admin/merchants/" + oidA + "/balance",
+		"/admin/reports?oid_partner=" + oidA,
 	} {
 		answers = append(answers, e.adminBody("GET", path))
 	}

@@ -24,6 +24,8 @@ type MerchantJSON struct {
 	NotifyContentType *string       `json:"notify_content_type,omitempty"`
 	Products          *[]string     `json:"products,omitempty"`
 	EasypayNoSMS      *bool         `json:"easypay_no_sms,omitempty"`
+	SettleDays        *int          `json:"settle_days,omitempty"`
+	PayoutLimits      *LimitsJSON   `json:"payout_limits,omitempty"`
 	SMSCode           *string       `json:"sms_code,omitempty"`
 	MD5Key            *string       `json:"md5_key,omitempty"`
 }
@@ -59,6 +61,8 @@ type merchantOut struct {
 	NotifyContentType string       `json:"notify_content_type"`
 	Products          []string     `json:"products"`
 	EasypayNoSMS      bool         `json:"easypay_no_sms"`
+	SettleDays        int          `json:"settle_days"`
+	PayoutLimits      LimitsJSON   `json:"payout_limits"`
 	SMSCode           string       `json:"sms_code"`
 	MD5Key            string       `json:"md5_key"`
 	CreatedAt         string       `json:"created_at"`
@@ -78,6 +82,11 @@ func merchantJSON(m *llgate.Merchant) merchantOut {
 		SignTypes: nonNil(m.SignTypes), IPAllowlist: nonNil(m.IPAllowlist), Live: m.Live,
 		Platform: m.Platform, NotifyExtraFields: m.NotifyExtraFields, SMSCode: m.SMSCode,
 		NotifyContentType: m.ContentType(), Products: nonNil(m.Products), EasypayNoSMS: m.EasypayNoSMS,
+		SettleDays: m.SettleDays,
+		PayoutLimits: LimitsJSON{
+			PerTxn: formatLimit(m.PayoutLimits.PerTxn), PerDay: formatLimit(m.PayoutLimits.PerDay),
+			PerMonth: formatLimit(m.PayoutLimits.PerMonth),
+		},
 		Limits: LimitsJSON{
 			PerTxn: formatLimit(m.Limits.PerTxn), PerDay: formatLimit(m.Limits.PerDay),
 			PerMonth: formatLimit(m.Limits.PerMonth),
@@ -129,7 +138,7 @@ func (j *MerchantJSON) Patch() (llgate.MerchantPatch, error) {
 		Name: j.Name, PublicKeys: j.PublicKeys, SignTypes: j.SignTypes, IPAllowlist: j.IPAllowlist,
 		Live: j.Live, Platform: j.Platform, NotifyExtraFields: j.NotifyExtraFields,
 		NotifyContentType: j.NotifyContentType, Products: j.Products, EasypayNoSMS: j.EasypayNoSMS,
-		SMSCode: j.SMSCode, MD5Key: j.MD5Key,
+		SettleDays: j.SettleDays, SMSCode: j.SMSCode, MD5Key: j.MD5Key,
 	}
 	if j.PublicKey != nil {
 		if j.PublicKeys != nil {
@@ -144,6 +153,13 @@ func (j *MerchantJSON) Patch() (llgate.MerchantPatch, error) {
 			return p, err
 		}
 		p.Limits = &l
+	}
+	if j.PayoutLimits != nil {
+		l, err := j.PayoutLimits.limits()
+		if err != nil {
+			return p, err
+		}
+		p.PayoutLimits = &l
 	}
 	if j.Velocity != nil {
 		p.Velocity = &llgate.Velocity{PhonesPerHour: j.Velocity.PhonesPerHour, CardsPerHour: j.Velocity.CardsPerHour}
@@ -161,7 +177,7 @@ func (j *MerchantJSON) Merchant() (*llgate.Merchant, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	m := &llgate.Merchant{OidPartner: *j.OidPartner}
+	m := &llgate.Merchant{OidPartner: *j.OidPartner, SettleDays: llgate.DefaultSettleDays}
 	p.ApplyFields(m)
 	md5Key := ""
 	if p.MD5Key != nil {

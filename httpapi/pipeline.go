@@ -52,8 +52,11 @@ type exchange struct {
 
 	fields    *protocol.Object // the decoded request: the envelope's inside once opened
 	encrypted bool
-	envelope  string    // RequestDetail.Envelope
-	sign      signCheck // what verify found
+	envelope  string // RequestDetail.Envelope
+	// echoNoOrder: a payout or confirm whose envelope opened answers its
+	// failures with the no_order (CONTRACT-easypay-payouts §4.8).
+	echoNoOrder bool
+	sign        signCheck // what verify found
 }
 
 // signCheck is what verify found, for the signature doctor; the rest of
@@ -164,12 +167,16 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 		return nil, llgate.Errorf(llgate.CodeRateLimited, "rate limited: merchant")
 	}
 	fields, encrypted := outer, false
+	if e.EnvelopeOnly && !outer.Has("pay_load") {
+		return nil, llgate.Errorf(llgate.CodeDecrypt, "this endpoint takes a pay_load envelope only")
+	}
 	if e.OpensEnvelope() && outer.Has("pay_load") {
 		if fields, err = s.openEnvelope(x, outer); err != nil {
 			return nil, err
 		}
 		encrypted = true
 		x.fields, x.encrypted, x.envelope = fields, true, envelopeOpened
+		x.echoNoOrder = e.EnvelopeOnly
 		if t := fields.Get("sign_type"); isSignType(t) {
 			x.signType = t
 		}
@@ -182,6 +189,9 @@ func (s *Server) process(ctx context.Context, x *exchange, r *http.Request, e *p
 	}
 	e = s.selectEndpoint(e, fields)
 	x.route = e.Path
+	if e.Product != "" && !auth.Merchant.Allows(e.Product) {
+		return nil, llgate.Errorf(e.ProductCode, "the merchant lacks the %s product", e.Product)
+	}
 	if err := protocol.Validate(e, fields); err != nil {
 		return nil, err
 	}
@@ -251,6 +261,11 @@ func (s *Server) errorAnswer(x *exchange, err error) *Answer {
 	}}
 	if x.merchant != nil {
 		a.Fields["oid_partner"] = x.merchant.Merchant.OidPartner
+	}
+	if x.echoNoOrder {
+		if no := x.fields.Get("no_order"); protocol.ValidateOrderNo("no_order", no) == nil {
+			a.Fields["no_order"] = no
+		}
 	}
 	return a
 }

@@ -51,6 +51,12 @@ type Config struct {
 	// routes and /paymentweb/ are served on the merchant listener and
 	// /admin/checkouts, /admin/returns on the admin API.
 	Checkouts *llgate.Checkouts
+	// Ledger answers the balance query and the admin balance routes; nil:
+	// one over Store and Clock.
+	Ledger *llgate.Ledger
+	// Payouts answers the Instant Payment endpoints and /admin/payouts;
+	// nil: defaultPayouts.
+	Payouts *llgate.Payouts
 	// Outbox answers the admin notification routes; nil: one over Store,
 	// Vault and Clock that calls Wake on a resend.
 	Outbox *llgate.Outbox
@@ -119,6 +125,12 @@ func New(cfg Config) *Server {
 	if cfg.Mode == "" {
 		cfg.Mode = llgate.ModeSandbox
 	}
+	if cfg.Ledger == nil {
+		cfg.Ledger = &llgate.Ledger{Store: cfg.Store, Clock: cfg.Clock}
+	}
+	if cfg.Payouts == nil {
+		cfg.Payouts = defaultPayouts(&cfg)
+	}
 	eps := map[string]Endpoint{}
 	for _, part := range []map[string]Endpoint{
 		(&bindAPI{b: cfg.Binding, logger: cfg.Logger}).endpoints(),
@@ -126,6 +138,8 @@ func New(cfg Config) *Server {
 		(&easypayAPI{p: cfg.Payments}).endpoints(),
 		(&preauthAPI{p: cfg.Payments}).endpoints(),
 		(&refundAPI{r: cfg.Refunds}).endpoints(),
+		(&balanceAPI{l: cfg.Ledger}).endpoints(),
+		(&payoutAPI{p: cfg.Payouts}).endpoints(),
 	} {
 		for name, ep := range part {
 			eps[name] = ep

@@ -28,6 +28,11 @@ func Message(code string) string {
 			return s.Message
 		}
 	}
+	for _, s := range payoutCodes {
+		if s.Code == code {
+			return s.Message
+		}
+	}
 	return ""
 }
 

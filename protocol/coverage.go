@@ -120,6 +120,7 @@ var endpointCodes = map[string][]CodeTrigger{
 	EPRefund:         refundCodes,
 	EPExchangeRefund: refundCodes,
 	EPRefundQuery:    {{"0000", "a refund of the merchant"}, {"8901", "an unknown refund, or another merchant's"}},
+	EPBalanceQuery:   {{"0000", "any signed query: amt_balance and amt_unsettle, 2 decimals"}},
 }
 
 var refundCodes = []CodeTrigger{{"0000", "refund a paid order (state 0; 2 five minutes later; test card 6222020000000199208 ends in 3)"},
@@ -127,7 +128,8 @@ var refundCodes = []CodeTrigger{{"0000", "refund a paid order (state 0; 2 five m
 	{"5008", "a payment that is not paid"},
 	{"5007", "more than what is left to refund"},
 	{"2006", "a payment older than 6 months (advance the clock)"},
-	{"1002", "another request under a no_refund used before"}}
+	{"1002", "another request under a no_refund used before"},
+	{"5006", "more than the merchant's amt_unsettle and amt_balance hold together (payouts drained them)"}}
 
 func join(parts ...[]CodeTrigger) []CodeTrigger {
 	var out []CodeTrigger

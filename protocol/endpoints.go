@@ -71,9 +71,17 @@ type Endpoint struct {
 	// TolerateEnvelope: a Plain endpoint that also opens a pay_load
 	// envelope when one is sent (Easy Payment direct, §4.5).
 	TolerateEnvelope bool
-	Doc              string // the LianLian doc page
-	Summary          string
-	Request          []Field
+	// EnvelopeOnly: an Envelope endpoint that refuses plain signed JSON
+	// with 4007 (payouts, Decision 7).
+	EnvelopeOnly bool
+	// Product, when set, is checked after the signature and before the
+	// fields: a merchant without it answers ProductCode (payouts: 4005
+	// before any 1004, §4.8).
+	Product     string
+	ProductCode string
+	Doc         string // the LianLian doc page
+	Summary     string
+	Request     []Field
 	// Rule checks what depends on several fields, after every field passed.
 	Rule func(*Object) error
 	// Answer lists the signed answer fields of a success (besides
@@ -135,6 +143,7 @@ const (
 	EPPreauthCapture  = "preauth-capture"
 	EPPreauthCancel   = "preauth-cancel"
 	EPPreauthQuery    = "preauth-query"
+	EPBalanceQuery    = "balance-query"
 )
 
 // Host prefixes of the three LianLian hosts (COMPAT.md).
@@ -319,6 +328,13 @@ var Endpoints = []*Endpoint{
 		),
 		Rule:    oneOf("no_refund", "oid_refundno"),
 		Answer:  refundAnswer,
+		Success: "0000",
+	},
+	{
+		Name: EPBalanceQuery, Path: "/traderAcctQuery.htm", Prefixes: traderHost, Doc: "balance-query-api.md",
+		Summary: "the merchant's money: amt_balance (settled, for payouts) and amt_unsettle (paid, not yet settled; for refunds)",
+		Request: fields(),
+		Answer:  []string{"amt_balance", "amt_unsettle"},
 		Success: "0000",
 	},
 }

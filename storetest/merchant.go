@@ -26,6 +26,8 @@ func newMerchant(oid string) *llgate.Merchant {
 		NotifyContentType: llgate.NotifyJSONApplication,
 		Products:          []string{llgate.ProductMPAY, llgate.ProductEasypay},
 		EasypayNoSMS:      true,
+		SettleDays:        7,
+		PayoutLimits:      llgate.Limits{PerTxn: 100_000, PerDay: 300_000, PerMonth: 900_000},
 		SMSCode:           "123456",
 		MD5Key:            []byte{0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff},
 		CreatedAt:         at(0),

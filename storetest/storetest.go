@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Order", func(t *testing.T) { testOrder(t, open) })
 	t.Run("Refund", func(t *testing.T) { testRefund(t, open) })
 	t.Run("Preauth", func(t *testing.T) { testPreauth(t, open) })
+	t.Run("Ledger", func(t *testing.T) { testLedger(t, open) })
+	t.Run("Payout", func(t *testing.T) { testPayout(t, open) })
 	t.Run("Browse", func(t *testing.T) { testBrowse(t, open) })
 	t.Run("Checkout", func(t *testing.T) { testCheckout(t, open) })
 	t.Run("Reset", func(t *testing.T) { testReset(t, open) })

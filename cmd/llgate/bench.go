@@ -41,7 +41,8 @@ process. With --url, give --server-pid to measure the server's CPU (Linux
 
 Besides the default paths, --paths takes pay-apply and pay-verify (pay-verify
 must follow pay-apply: its requests are built from the apply answers, with
-the merchant's fixed SMS code), and notify, which runs alone on a spawned
+the merchant's fixed SMS code), payout (accepted payouts of 0.01 to a new
+card each, the merchant made live and topped up first), and notify, which runs alone on a spawned
 server: 100,000 due notifications, signed and sealed into the database before
 the server starts, are timed from its start line until a receiver in this
 process has acknowledged them all (--duration bounds the wait, default 5 min),

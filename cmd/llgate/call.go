@@ -46,7 +46,11 @@ func endpointList() string {
 // fields (required ones marked) and an example command.
 func endpointHelp(w io.Writer, e *protocol.Endpoint) {
 	fmt.Fprintf(w, "llgate call %s: %s\n\n", e.Name, e.Summary)
-	fmt.Fprintf(w, "  path       %s (also under %s)\n", e.Path, strings.Join(e.Prefixes, ", "))
+	if len(e.Prefixes) > 0 {
+		fmt.Fprintf(w, "  path       %s (also under %s)\n", e.Path, strings.Join(e.Prefixes, ", "))
+	} else {
+		fmt.Fprintf(w, "  path       %s\n", e.Path)
+	}
 	fmt.Fprintf(w, "  transport  %s\n  doc        %s\n  success    %s\n\nfields (* required, + required unless another field is given):\n", e.Transport, e.Doc, e.Success)
 	example := []string{"llgate call", e.Name, "--oid OID --key merchant_private_pkcs8.pem --admin-token $TOKEN"}
 	for _, f := range e.Request {

@@ -69,6 +69,8 @@ type App struct {
 	Binding      *llgate.Binding
 	Payments     *llgate.Payments
 	Refunds      *llgate.Refunds
+	Ledger       *llgate.Ledger // the merchants' money
+	Payouts      *llgate.Payouts
 	Outbox       *llgate.Outbox // the notifications' lifecycle
 	Notifier     *notify.Worker // delivers them
 	Reports      *report.Generator
@@ -170,6 +172,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer, Notices: a.Payments.Notices,
 		Payments: a.Payments, Wake: a.Notifier.Wake,
 	}
+	a.Ledger = &llgate.Ledger{Store: o.Store, Clock: a.Clock}
+	a.Payouts = &llgate.Payouts{
+		Store: o.Store, Vault: v, Clock: a.Clock, Issuer: a.Binding.Issuer,
+		Channel: issuer.PayoutChannel{Outcomes: o.Mode == llgate.ModeSandbox},
+		Sign:    notify.Signer{Key: a.PlatformKey}.Sign, Wake: a.Notifier.Wake,
+	}
 	payments := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "llgate_payments_total", Help: "Payments by the state they reached (SUCCESS, FAILURE, PROCESSING, CLOSED).",
 	}, []string{"result"})
@@ -197,7 +205,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.logger = o.Logger
 	a.Server = httpapi.New(httpapi.Config{
 		Mode: o.Mode, Store: o.Store, Vault: v, Clock: a.Clock, SandboxClock: a.SandboxClock,
-		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, PlatformKey: a.PlatformKey,
+		Merchants: a.Merchants, Binding: a.Binding, Payments: a.Payments, Refunds: a.Refunds, Ledger: a.Ledger, Payouts: a.Payouts, PlatformKey: a.PlatformKey,
 		AdminToken: a.AdminToken, CheckHMAC: o.CheckHMAC, Limits: o.Limits, Logger: o.Logger,
 		Metrics: httpapi.NewMetrics(o.Registry), Wake: a.Notifier.Wake, Outbox: a.Outbox, Reports: a.ReportFiles, Browse: a.Browse, TrustedProxies: o.TrustedProxies,
 		MerchantRate: o.MerchantRate, AddrRate: o.AddrRate, RequestTimeout: o.RequestTimeout,
@@ -248,7 +256,7 @@ func (a *App) settleLoop(ctx context.Context) {
 func (a *App) SettleNow(ctx context.Context) error {
 	a.settleMu.Lock()
 	defer a.settleMu.Unlock()
-	for _, settle := range []func(context.Context) (int, error){a.Payments.Settle, a.Refunds.Settle} {
+	for _, settle := range []func(context.Context) (int, error){a.Payments.Settle, a.Refunds.Settle, a.Ledger.Settle, a.Payouts.Settle} {
 		for {
 			n, err := settle(ctx)
 			if err != nil {

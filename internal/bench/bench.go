@@ -168,12 +168,20 @@ func lookupPath(name string, hmacSkipped bool) (path, error) {
 	case "pay-verify":
 		// Sign the answer and sign the payment notification.
 		return path{name, client.PathPayVerify, "0000", 2, false}, nil
+	case "payout":
+		// As pay-apply: unwrap the AES key, the HMAC key (when checked)
+		// and sign the answer.
+		ops := 3
+		if hmacSkipped {
+			ops = 2
+		}
+		return path{name, payoutPath, "0000", ops, false}, nil
 	case "junk":
 		// A body that is not JSON and an unknown merchant, in turn: their
 		// failure answers must cost no private operation at all.
 		return path{name, client.PathCardBin, "1012|3001", 0, true}, nil
 	}
-	return path{}, fmt.Errorf("bench: unknown path %q (want %s, pay-apply, pay-verify, junk)", name, strings.Join(Paths, ", "))
+	return path{}, fmt.Errorf("bench: unknown path %q (want %s, pay-apply, pay-verify, payout, junk)", name, strings.Join(Paths, ", "))
 }
 
 // Run provisions a merchant on the server at cfg.BaseURL and benches each

@@ -161,6 +161,8 @@ func source(ctx context.Context, cfg Config, hc *http.Client, m *merchant, ids *
 		}, 0, nil
 	case "pay-apply", "pay-verify":
 		return paySource(ctx, cfg, hc, m, ids, p)
+	case "payout":
+		return payoutSource(ctx, cfg, hc, m, ids)
 	case "junk":
 		junk := [][]byte{[]byte("this is not JSON"), []byte(`{"oid_partner":"209999999999999999","sign_type":"RSA","sign":"x"}`)}
 		return func(i int) ([]byte, error) { return junk[i%2], nil }, len(junk), nil

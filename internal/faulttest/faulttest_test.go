@@ -78,6 +78,9 @@ func TestChecksCatchLostState(t *testing.T) {
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
 	}
+	if err := RecomputeBalances(ctx, db, v); err != nil { // the server still runs on it
+		t.Fatal(err)
+	}
 	if n := v.Len(); n != 0 {
 		t.Fatalf("%d violations before any tampering: %v", n, v.List())
 	}
@@ -100,6 +103,7 @@ func TestChecksCatchLostState(t *testing.T) {
 		{`UPDATE agreements SET status = 'unbound' WHERE no_agree = ?`, card.NoAgree},
 		{`DELETE FROM preauths WHERE oid_paybill = ?`, capture.OidPaybill},
 		{`DELETE FROM orders WHERE no_order = ?`, checkout.NoOrder},
+		{`UPDATE balances SET amt_balance = amt_balance + 1 WHERE oid_partner = ?`, OidPartner},
 	} {
 		res, err := sdb.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {
@@ -117,6 +121,9 @@ func TestChecksCatchLostState(t *testing.T) {
 	if _, err := vf.Reverify(ctx, tg.Client(srv.URL), false); err != nil {
 		t.Fatal(err)
 	}
+	if err := RecomputeBalances(ctx, db, v); err != nil {
+		t.Fatal(err)
+	}
 	got := strings.Join(v.List(), "\n")
 	for _, want := range []string{
 		"refund " + refund.NoRefund + " of order " + refund.Order.NoOrder,
@@ -125,6 +132,7 @@ func TestChecksCatchLostState(t *testing.T) {
 		"pre-authorisation " + capture.NoOrder + " (oid_paybill " + capture.OidPaybill + ", " + capture.Money + ", card outcome 0000): the capture of " + capture.CaptureMoney + " answered 0000, the state is PR07",
 		"checkout payment " + checkout.NoOrder + " (" + checkout.Flavour + " " + checkout.Route + ", oid_paybill " + checkout.OidPaybill + ", " + checkout.Money +
 			", pay_type " + checkout.PayType + ", card outcome 0000): the pay step showed success and the order is gone: order query answers 8901",
+		"balances: merchant " + OidPartner + ": stored amt_unsettle",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no violation mentions %q; got:\n%s", want, got)

@@ -57,6 +57,9 @@ func CheckStore(ctx context.Context, db string, master []byte, v *Violations) (S
 		rep.IntegrityOK = &ok
 	}
 
+	if err := llgate.RecomputeAll(ctx, st); err != nil {
+		v.Add("balances: %v", err)
+	}
 	vlt, err := vault.New(st, master)
 	if err != nil {
 		return rep, err
@@ -130,4 +133,30 @@ func CheckStore(ctx context.Context, db string, master []byte, v *Violations) (S
 		}
 	}
 	return rep, nil
+}
+
+// RecomputeBalances opens the database (the server may be running on it)
+// and checks every merchant's balances against its ledger
+// (llgate.RecomputeAll), adding a violation for a mismatch.
+func RecomputeBalances(ctx context.Context, db string, v *Violations) error {
+	var st llgate.Store
+	if IsPostgres(db) {
+		s, err := postgres.Open(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		st = s
+	} else {
+		s, err := sqlite.Open(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		st = s
+	}
+	if err := llgate.RecomputeAll(ctx, st); err != nil {
+		v.Add("balances: %v", err)
+	}
+	return nil
 }

@@ -29,6 +29,10 @@ var merchantTables = []string{
 	"person_locks",
 	"velocity_marks",
 	"checkouts",
+	"ledger",
+	"settle_due",
+	"balances",
+	"payouts",
 }
 
 // ownedVia finds a merchant's rows of a table through a parent, by the

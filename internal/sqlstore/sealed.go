@@ -34,6 +34,7 @@ var sealedColumns = []sealedColumn{
 	{table: llgate.TableOrders, key: "oid_paybill", column: "sealed", ownerColumn: "oid_partner"},
 	{table: llgate.TableCheckouts, key: "token", column: "sealed", ownerColumn: "oid_partner"},
 	{table: llgate.TablePreauths, key: "oid_paybill", column: "sealed", ownerColumn: "oid_partner"},
+	{table: llgate.TablePayouts, key: "id", column: "sealed", ownerColumn: "oid_partner"},
 }
 
 func systemOwner(string) string { return llgate.OwnerSystem }

@@ -253,6 +253,10 @@ func run(o options) (*Summary, error) {
 		if err != nil {
 			v.Add("cycle %d: re-verification failed: %v", k, err)
 		}
+		// Every merchant's balances are its ledger's sums after the restart.
+		if err := faulttest.RecomputeBalances(ctx, db, v); err != nil {
+			v.Add("cycle %d: recompute the balances: %v", k, err)
+		}
 		sum.Cycles = k
 		sum.OperationsReverified += n
 		log.Printf("cycle %d: re-verified %d acknowledged operations, %d violations (in flight at kill %d; acknowledged so far %d, lost answers so far %d; restart %s, re-verify %s)",
