@@ -48,8 +48,7 @@ func (c *Checkouts) resend(ctx context.Context, m *Merchant, o *Order, addr neti
 		if cur.Status != OrderWaiting || ch.Token != cur.Token {
 			return errNoLiveToken
 		}
-		keys := capKeys{o.OidPartner, mobileFP, o.CardFP, c.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
-		if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
+		if err := p.Caps.checkAndCount(ctx, tx, p.capKeysOf(o, mobileFP), now); err != nil {
 			return err
 		}
 		setCode(c.Vault, ch, code, now)

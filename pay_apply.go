@@ -264,10 +264,9 @@ func (p *Payments) place(ctx context.Context, a *PayApply, card *payCard, vel ve
 // issue creates the order's challenge under o.Token, within the SMS caps
 // when a code is texted.
 func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code string, now time.Time, texted bool) (*Challenge, error) {
-	keys := capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
 	if !texted {
 		// nothing is sent: the caps count texts
-	} else if err := p.Caps.checkAndCount(ctx, tx, keys, now); err != nil {
+	} else if err := p.Caps.checkAndCount(ctx, tx, p.capKeysOf(o, mobileFP), now); err != nil {
 		return nil, err
 	}
 	c := &Challenge{
@@ -278,6 +277,12 @@ func (p *Payments) issue(ctx context.Context, tx Tx, o *Order, mobileFP, code st
 	}
 	setCode(p.Vault, c, code, now)
 	return c, tx.InsertChallenge(ctx, c)
+}
+
+// capKeysOf are the SMS-cap counters a text for order o to mobileFP counts
+// against: the first code and every resend alike.
+func (p *Payments) capKeysOf(o *Order, mobileFP string) capKeys {
+	return capKeys{o.OidPartner, mobileFP, o.CardFP, p.Vault.Fingerprint("user", o.Scope+"\x00"+o.UserID)}
 }
 
 func (p *Payments) code(m *Merchant) string {
